@@ -1,0 +1,7 @@
+//! seqfab's card in rust-hdl.
+//!
+//! The card core ([`card::CardCore`]) is board-independent: its only interfaces are the
+//! host port (MMIO, DMA writes, interrupts) and two fabric ports (planes X and Y). Boards
+//! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
+
+pub mod frame;

@@ -5,3 +5,4 @@
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
 pub mod frame;
+pub mod lint;

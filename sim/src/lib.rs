@@ -1,1 +1,1 @@
-//! seqfab sim
+//! seqfab simulation: Verilator models of the card core, the cluster simulation and the `seqfab-sim` command.

@@ -1,0 +1,26 @@
+# Installs the system tools seqfab's commands need, when they are missing.
+# Sourced by scripts/check and scripts/demo; nothing else may rely on hand-installed tools.
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else echo "error: need root to run '$*' (install it by hand or run as root)" >&2; return 1
+    fi
+}
+
+# Verilator (lint and the cluster model) and the C++ toolchain it compiles with, from
+# Debian's packages. Verilator does not pull in g++ and make itself.
+ensure_verilator() {
+    if command -v verilator >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "==> installing verilator, g++ and make from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator g++ make >/dev/null
+    verilator --version
+}
+
+step() {
+    echo
+    echo "==> $*"
+}

@@ -1,0 +1,115 @@
+//! The card core's ports as plain values, and the one-clock stepping contract.
+//!
+//! Port names follow `gateware::card::CardCore`; wide buses are byte arrays with byte 0
+//! in bits 7:0, as on the hardware.
+
+use seqfab_contract::frame::FRAME_BYTES;
+use seqfab_contract::limits::QUEUES;
+use seqfab_contract::ring::ENTRY_BYTES;
+
+/// What a MAC drives into one fabric port of the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MacIn {
+    pub rx_data: [u8; FRAME_BYTES],
+    pub rx_valid: bool,
+    pub rx_last: bool,
+    pub rx_bytes: u8,
+    pub tx_ready: bool,
+    pub link_up: bool,
+}
+
+impl Default for MacIn {
+    fn default() -> Self {
+        MacIn {
+            rx_data: [0; FRAME_BYTES],
+            rx_valid: false,
+            rx_last: false,
+            rx_bytes: 0,
+            tx_ready: true,
+            link_up: true,
+        }
+    }
+}
+
+impl MacIn {
+    /// Presents one whole frame (one beat) on the receive side.
+    pub fn deliver(&mut self, bytes: &[u8; FRAME_BYTES]) {
+        self.rx_data = *bytes;
+        self.rx_valid = true;
+        self.rx_last = true;
+        self.rx_bytes = FRAME_BYTES as u8;
+    }
+}
+
+/// What one fabric port of the card drives towards its MAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MacOut {
+    pub tx_data: [u8; FRAME_BYTES],
+    pub tx_valid: bool,
+    pub tx_last: bool,
+    pub tx_bytes: u8,
+    pub rx_ready: bool,
+}
+
+impl Default for MacOut {
+    fn default() -> Self {
+        MacOut {
+            tx_data: [0; FRAME_BYTES],
+            tx_valid: false,
+            tx_last: false,
+            tx_bytes: 0,
+            rx_ready: false,
+        }
+    }
+}
+
+/// The card's input ports for one clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CardInputs {
+    pub mmio_addr: u32,
+    pub mmio_wdata: u64,
+    pub mmio_write: bool,
+    pub mmio_read: bool,
+    pub dma_ready: bool,
+    pub x: MacIn,
+    pub y: MacIn,
+}
+
+/// The card's output ports, as seen before the clock edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardOutputs {
+    pub mmio_rdata: u64,
+    pub mmio_rvalid: bool,
+    pub dma_addr: u64,
+    pub dma_data: [u8; ENTRY_BYTES],
+    pub dma_valid: bool,
+    pub irq: [bool; QUEUES],
+    pub x: MacOut,
+    pub y: MacOut,
+}
+
+impl Default for CardOutputs {
+    fn default() -> Self {
+        CardOutputs {
+            mmio_rdata: 0,
+            mmio_rvalid: false,
+            dma_addr: 0,
+            dma_data: [0; ENTRY_BYTES],
+            dma_valid: false,
+            irq: [false; QUEUES],
+            x: MacOut::default(),
+            y: MacOut::default(),
+        }
+    }
+}
+
+/// A card core in some simulator, advanced one clock at a time.
+///
+/// `step` applies `inputs`, settles the combinational logic, returns the outputs as they
+/// are just before the rising clock edge (so a transfer happens at this edge exactly when
+/// the returned `valid` and the given `ready` are both set), then performs the edge.
+/// Every simulator must implement exactly this, which is what lets the same stimulus run
+/// in two simulators and be compared port by port, cycle by cycle.
+pub trait CardModel {
+    fn step(&mut self, inputs: &CardInputs) -> CardOutputs;
+}

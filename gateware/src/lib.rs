@@ -4,5 +4,6 @@
 //! host port (MMIO, DMA writes, interrupts) and two fabric ports (planes X and Y). Boards
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
+pub mod fabric;
 pub mod frame;
 pub mod lint;

@@ -1,0 +1,377 @@
+//! [`Fcs32`]: the Ethernet frame check sequence of a seqfab frame, one frame per clock.
+//!
+//! The FCS is the CRC-32 of IEEE 802.3 clause 3.2.9 (polynomial 0x04C11DB7, bits taken
+//! least significant first, register preset to all ones, result complemented). The single
+//! definition is the contract's bytewise [`seqfab_contract::fcs::crc32`]; this widget
+//! computes exactly `crc32(&bytes[..60])` for the 60 bytes a seqfab frame's FCS covers.
+//!
+//! # Why a fixed XOR network
+//!
+//! For a fixed message length the CRC is *affine* over GF(2): the preset and the final
+//! complement are constants, and the division step is linear. So for every 480-bit message
+//! `d`, `crc(d) = crc(0) ^ L·d`, and the linear map `L` is fixed by its columns:
+//! column `i` is `crc(e_i) ^ crc(0)`, where `e_i` has only bit `i` set (XOR of the
+//! affine map at `e_i` and at zero cancels the constant). `new()` evaluates the contract's
+//! `crc32` 481 times to obtain `crc(0)` and every column, and transposes them into one
+//! row mask per output bit: output bit `j = parity(d & row_j) ^ crc(0)_j`. No polynomial
+//! arithmetic is written twice, so the gateware cannot drift from the contract.
+//!
+//! # Pipeline (timing)
+//!
+//! Each row has about 240 ones; a single 240-input XOR is 4 LUT4 levels plus routing, too
+//! slow for the 250 MHz card clock (DESIGN.md 8). The rows are therefore cut into
+//! [`CHUNKS`] chunks of [`CHUNK_BITS`] bits: stage 1 registers the parity of each chunk
+//! for each of the 32 output bits (about 15 inputs each: 2 LUT4 levels), stage 2 XORs the
+//! 16 partial parities with `crc(0)` in a balanced tree (2 LUT4 levels) into the output
+//! register. Both stages load only when `advance` is high, so a stalled pipeline keeps its
+//! data; a new message may be presented on every clock.
+//!
+//! **Latency: 2 advances.** The `data` present at a rising edge where `advance` is high
+//! appears on `fcs` after the second such edge (two clocks when `advance` stays high).
+
+use rust_hdl::prelude::*;
+use seqfab_contract::fcs::crc32;
+use seqfab_contract::frame::FCS_COVERED_BYTES;
+
+/// Bits of a frame covered by the FCS (bytes 0..60, byte 0 in bits 7:0).
+pub const FCS_DATA_BITS: usize = 480;
+/// Chunks the message is cut into for the first pipeline stage.
+pub const CHUNKS: usize = 16;
+/// Bits per chunk. 30 keeps each partial parity at ~15 inputs (2 LUT4 levels) and keeps
+/// the chunk in rust-hdl's fast (<= 32-bit) simulation representation.
+pub const CHUNK_BITS: usize = 30;
+/// Number of FCS bits.
+const FCS_BITS: usize = 32;
+
+/// The CRC of an all-zero message and the 480 columns of `L` (see the module doc).
+fn affine_map() -> (u32, Vec<u32>) {
+    let zero = [0u8; FCS_COVERED_BYTES];
+    let c0 = crc32(&zero);
+    let columns = (0..FCS_DATA_BITS)
+        .map(|i| {
+            let mut e = zero;
+            e[i / 8] = 1 << (i % 8);
+            crc32(&e) ^ c0
+        })
+        .collect();
+    (c0, columns)
+}
+
+/// 32 single-bit lanes, bit `j` in field `bj`.
+///
+/// rust-hdl has no concatenation operator and its `set_bit` does not translate, so
+/// independent one-bit results are gathered into a word through struct fields: each field
+/// assignment becomes a Verilog part-select assignment (`lanes[(j)+:(1)] = ...`).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+struct Lanes32 {
+    pub b0: Bit,
+    pub b1: Bit,
+    pub b2: Bit,
+    pub b3: Bit,
+    pub b4: Bit,
+    pub b5: Bit,
+    pub b6: Bit,
+    pub b7: Bit,
+    pub b8: Bit,
+    pub b9: Bit,
+    pub b10: Bit,
+    pub b11: Bit,
+    pub b12: Bit,
+    pub b13: Bit,
+    pub b14: Bit,
+    pub b15: Bit,
+    pub b16: Bit,
+    pub b17: Bit,
+    pub b18: Bit,
+    pub b19: Bit,
+    pub b20: Bit,
+    pub b21: Bit,
+    pub b22: Bit,
+    pub b23: Bit,
+    pub b24: Bit,
+    pub b25: Bit,
+    pub b26: Bit,
+    pub b27: Bit,
+    pub b28: Bit,
+    pub b29: Bit,
+    pub b30: Bit,
+    pub b31: Bit,
+}
+
+/// The 32 parities of one chunk of the message, one per FCS bit (combinational).
+///
+/// A separate block because a struct-field assignment cannot sit inside an `#[hdl_gen]`
+/// loop over an array index; the parent instantiates one per chunk instead.
+#[derive(LogicBlock)]
+struct ChunkParity {
+    /// One chunk of the message.
+    pub chunk: Signal<In, Bits<30>>,
+    /// Bit `j` = parity of `chunk & row[j]`.
+    pub parity: Signal<Out, Bits<32>>,
+    /// Row masks of this chunk: the chunk's bits that feed FCS bit `j`.
+    row: [Constant<Bits<30>>; FCS_BITS],
+    lanes: Signal<Local, Lanes32>,
+}
+
+impl ChunkParity {
+    fn new(row: [u64; FCS_BITS]) -> Self {
+        Self {
+            chunk: Default::default(),
+            parity: Default::default(),
+            row: row.map(|m| {
+                assert!(m < 1 << CHUNK_BITS);
+                Constant::new(m.into())
+            }),
+            lanes: Default::default(),
+        }
+    }
+}
+
+impl Logic for ChunkParity {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.lanes.next.b0 = (self.chunk.val() & self.row[0].val()).xor();
+        self.lanes.next.b1 = (self.chunk.val() & self.row[1].val()).xor();
+        self.lanes.next.b2 = (self.chunk.val() & self.row[2].val()).xor();
+        self.lanes.next.b3 = (self.chunk.val() & self.row[3].val()).xor();
+        self.lanes.next.b4 = (self.chunk.val() & self.row[4].val()).xor();
+        self.lanes.next.b5 = (self.chunk.val() & self.row[5].val()).xor();
+        self.lanes.next.b6 = (self.chunk.val() & self.row[6].val()).xor();
+        self.lanes.next.b7 = (self.chunk.val() & self.row[7].val()).xor();
+        self.lanes.next.b8 = (self.chunk.val() & self.row[8].val()).xor();
+        self.lanes.next.b9 = (self.chunk.val() & self.row[9].val()).xor();
+        self.lanes.next.b10 = (self.chunk.val() & self.row[10].val()).xor();
+        self.lanes.next.b11 = (self.chunk.val() & self.row[11].val()).xor();
+        self.lanes.next.b12 = (self.chunk.val() & self.row[12].val()).xor();
+        self.lanes.next.b13 = (self.chunk.val() & self.row[13].val()).xor();
+        self.lanes.next.b14 = (self.chunk.val() & self.row[14].val()).xor();
+        self.lanes.next.b15 = (self.chunk.val() & self.row[15].val()).xor();
+        self.lanes.next.b16 = (self.chunk.val() & self.row[16].val()).xor();
+        self.lanes.next.b17 = (self.chunk.val() & self.row[17].val()).xor();
+        self.lanes.next.b18 = (self.chunk.val() & self.row[18].val()).xor();
+        self.lanes.next.b19 = (self.chunk.val() & self.row[19].val()).xor();
+        self.lanes.next.b20 = (self.chunk.val() & self.row[20].val()).xor();
+        self.lanes.next.b21 = (self.chunk.val() & self.row[21].val()).xor();
+        self.lanes.next.b22 = (self.chunk.val() & self.row[22].val()).xor();
+        self.lanes.next.b23 = (self.chunk.val() & self.row[23].val()).xor();
+        self.lanes.next.b24 = (self.chunk.val() & self.row[24].val()).xor();
+        self.lanes.next.b25 = (self.chunk.val() & self.row[25].val()).xor();
+        self.lanes.next.b26 = (self.chunk.val() & self.row[26].val()).xor();
+        self.lanes.next.b27 = (self.chunk.val() & self.row[27].val()).xor();
+        self.lanes.next.b28 = (self.chunk.val() & self.row[28].val()).xor();
+        self.lanes.next.b29 = (self.chunk.val() & self.row[29].val()).xor();
+        self.lanes.next.b30 = (self.chunk.val() & self.row[30].val()).xor();
+        self.lanes.next.b31 = (self.chunk.val() & self.row[31].val()).xor();
+        self.parity.next = self.lanes.val().into();
+    }
+}
+
+/// Pipelined parallel CRC-32 (Ethernet FCS) of a 60-byte message; see the module doc.
+#[derive(LogicBlock)]
+pub struct Fcs32 {
+    /// The 60 covered bytes of a frame, byte 0 in bits 7:0 (the MAC beat's layout).
+    pub data: Signal<In, Bits<480>>,
+    /// Load the pipeline on this clock edge. Low stalls both stages (the framer holds its
+    /// frame while the MAC is not ready).
+    pub advance: Signal<In, Bit>,
+    /// FCS of the message loaded two advances ago: the value `crc32` returns, which goes
+    /// on the wire least significant byte first, i.e. as bits 511:480 of the beat.
+    pub fcs: Signal<Out, Bits<32>>,
+    /// Card clock.
+    pub clock: Signal<In, Clock>,
+    /// Parities of each chunk (combinational).
+    chunk: [ChunkParity; CHUNKS],
+    /// The CRC of the all-zero message (the affine part of the map).
+    crc_of_zero: Constant<Bits<32>>,
+    /// Stage 1: `partial[k]` bit `j` = parity of chunk `k` under row mask `(k, j)`.
+    partial: [DFF<Bits<32>>; CHUNKS],
+    /// Stage 2: the FCS.
+    result: DFF<Bits<32>>,
+}
+
+impl Default for Fcs32 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Fcs32 {
+    /// Derives the XOR network from the contract's `crc32` (see the module doc).
+    pub fn new() -> Self {
+        assert_eq!(FCS_DATA_BITS, FCS_COVERED_BYTES * 8);
+        assert_eq!(CHUNKS * CHUNK_BITS, FCS_DATA_BITS);
+        let (c0, columns) = affine_map();
+        let chunk = std::array::from_fn(|k| {
+            ChunkParity::new(std::array::from_fn(|j| {
+                (0..CHUNK_BITS)
+                    .filter(|b| columns[k * CHUNK_BITS + b] >> j & 1 == 1)
+                    .fold(0u64, |m, b| m | 1 << b)
+            }))
+        });
+        Self {
+            data: Default::default(),
+            advance: Default::default(),
+            fcs: Default::default(),
+            clock: Default::default(),
+            chunk,
+            crc_of_zero: Constant::new((c0 as u64).into()),
+            partial: Default::default(),
+            result: Default::default(),
+        }
+    }
+}
+
+impl Logic for Fcs32 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, result);
+        for k in 0..CHUNKS {
+            self.partial[k].clock.next = self.clock.val();
+            self.partial[k].d.next = self.partial[k].q.val();
+            self.chunk[k].chunk.next = self.data.val().get_bits::<30>(k * 30);
+        }
+        if self.advance.val() {
+            // Stage 1: register the 16 x 32 partial parities.
+            for k in 0..CHUNKS {
+                self.partial[k].d.next = self.chunk[k].parity.val();
+            }
+            // Stage 2: balanced XOR tree of the 16 partials and the affine constant.
+            self.result.d.next = (((self.partial[0].q.val() ^ self.partial[1].q.val())
+                ^ (self.partial[2].q.val() ^ self.partial[3].q.val()))
+                ^ ((self.partial[4].q.val() ^ self.partial[5].q.val())
+                    ^ (self.partial[6].q.val() ^ self.partial[7].q.val())))
+                ^ (((self.partial[8].q.val() ^ self.partial[9].q.val())
+                    ^ (self.partial[10].q.val() ^ self.partial[11].q.val()))
+                    ^ ((self.partial[12].q.val() ^ self.partial[13].q.val())
+                        ^ (self.partial[14].q.val() ^ self.partial[15].q.val())))
+                ^ self.crc_of_zero.val();
+        }
+        self.fcs.next = self.result.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use seqfab_contract::frame::{Frame, FrameType};
+
+    /// The 480-bit input for the first 60 bytes of `bytes`.
+    fn bits_of(bytes: &[u8]) -> Bits<480> {
+        let mut b = Bits::<480>::default();
+        for (i, &byte) in bytes[..60].iter().enumerate() {
+            b.set_bits::<8>(i * 8, (byte as u64).into());
+        }
+        b
+    }
+
+    #[test]
+    fn affine_map_reproduces_crc32_in_plain_rust() {
+        // The linearity argument itself, checked on random messages before any hardware.
+        let (c0, columns) = affine_map();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for _ in 0..2000 {
+            let mut m = [0u8; 60];
+            rng.fill(&mut m[..]);
+            let mut crc = c0;
+            for (i, col) in columns.iter().enumerate() {
+                if m[i / 8] >> (i % 8) & 1 == 1 {
+                    crc ^= col;
+                }
+            }
+            assert_eq!(crc, crc32(&m));
+        }
+    }
+
+    /// Vectors: random messages, all zeros, all ones, single bits and real frames.
+    fn vectors() -> Vec<[u8; 60]> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let mut v = vec![[0u8; 60], [0xFF; 60]];
+        for bit in [0usize, 7, 8, 239, 240, 479] {
+            let mut m = [0u8; 60];
+            m[bit / 8] = 1 << (bit % 8);
+            v.push(m);
+        }
+        for kind in FrameType::ALL {
+            let mut f = Frame::new(*kind, 3, 9);
+            f.value = rng.gen();
+            f.count = rng.gen();
+            v.push(f.encode()[..60].try_into().unwrap());
+        }
+        for _ in 0..400 {
+            let mut m = [0u8; 60];
+            rng.fill(&mut m[..]);
+            v.push(m);
+        }
+        v
+    }
+
+    #[test]
+    fn matches_contract_crc32_one_message_per_clock() {
+        let vecs = vectors();
+        let expected: Vec<u32> = vecs.iter().map(|m| crc32(m)).collect();
+        let n = vecs.len();
+        let mut uut = Fcs32::new();
+        uut.connect_all();
+        let mut sim = Simulation::new();
+        sim.add_clock(5, |x: &mut Box<Fcs32>| x.clock.next = !x.clock.val());
+        sim.add_testbench(move |mut sim: Sim<Fcs32>| {
+            let mut x = sim.init()?;
+            // Message i is loaded at edge i (stage 1) and its FCS is on `fcs` after
+            // edge i + 1: two advances.
+            x.advance.next = true;
+            for i in 0..=n {
+                if i < n {
+                    x.data.next = bits_of(&vecs[i]);
+                }
+                wait_clock_true!(sim, clock, x);
+                wait_clock_false!(sim, clock, x);
+                if i >= 1 {
+                    sim_assert_eq!(sim, x.fcs.val().to_u64() as u32, expected[i - 1], x);
+                }
+            }
+            sim.done(x)
+        });
+        sim.run(Box::new(uut), 100_000).unwrap();
+    }
+
+    #[test]
+    fn advance_low_holds_the_pipeline() {
+        let vecs = vectors();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        // Random advance pattern; a plain-Rust model of the two stages.
+        let pattern: Vec<bool> = (0..300).map(|_| rng.gen_bool(0.6)).collect();
+        let mut uut = Fcs32::new();
+        uut.connect_all();
+        let mut sim = Simulation::new();
+        sim.add_clock(5, |x: &mut Box<Fcs32>| x.clock.next = !x.clock.val());
+        sim.add_testbench(move |mut sim: Sim<Fcs32>| {
+            let mut x = sim.init()?;
+            let mut stage1: Option<u32> = None;
+            let mut stage2: Option<u32> = None;
+            for (i, &adv) in pattern.iter().enumerate() {
+                let m = &vecs[i % vecs.len()];
+                x.data.next = bits_of(m);
+                x.advance.next = adv;
+                wait_clock_true!(sim, clock, x);
+                if adv {
+                    stage2 = stage1;
+                    stage1 = Some(crc32(m));
+                }
+                wait_clock_false!(sim, clock, x);
+                if let Some(want) = stage2 {
+                    sim_assert_eq!(sim, x.fcs.val().to_u64() as u32, want, x);
+                }
+            }
+            sim.done(x)
+        });
+        sim.run(Box::new(uut), 100_000).unwrap();
+    }
+
+    #[test]
+    fn generates_lint_clean_verilog() {
+        let mut uut = Fcs32::new();
+        uut.connect_all();
+        crate::lint::assert_lint_clean(&generate_verilog(&uut));
+    }
+}

@@ -475,6 +475,8 @@ pub mod {model} {{
 
     verilated_model!({model}, crate::ffi::{model}_vtable);
 
+    // Accessor names follow the Verilog port names, whatever their case.
+    #[allow(non_snake_case)]
     impl Model {{{accessors}    }}
 }}
 "#

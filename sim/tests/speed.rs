@@ -6,7 +6,7 @@ mod common;
 
 #[test]
 fn speed_figure() {
-    let figures = common::speed::measure(2_000_000, 20_000);
+    let figures = common::speed::measure(2_000_000, 5_000);
     common::speed::print(&figures);
     assert!(figures.iter().all(|f| f.2 > 0.0));
 }

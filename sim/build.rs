@@ -1,0 +1,42 @@
+//! Builds the Verilator models that `seqfab-sim` drives from Rust.
+//!
+//! For every model in [`models`]: write its Verilog to `$OUT_DIR/<name>/top.v`, verilate it
+//! (`verilator --cc -O3 ...`), generate a C ABI shim and the safe Rust `Model` type from
+//! the port list, compile model + shim with Verilator's own makefile (`OPT_FAST=-O3`), and
+//! archive them into static libraries that this crate links. The Verilator runtime
+//! (`verilated.o`, `verilated_threads.o`, and `verilated_vcd_c.o` with the `trace`
+//! feature) is compiled once and shared by all models. See `sim/README.md`.
+
+#[path = "build/codegen.rs"]
+mod codegen;
+#[path = "build/verilator.rs"]
+mod verilator;
+#[path = "src/verilog_ports.rs"]
+#[allow(dead_code)]
+mod verilog_ports;
+
+/// The models this crate builds, as (module name under `seqfab_sim::models`, Verilog of
+/// a design whose top module is `top` with one clock input `clock`).
+///
+/// Adding the card core is the one line below: uncomment it once
+/// `seqfab_gateware::card::card_core_verilog()` exists. The test design stays: it is the
+/// regression test of this infrastructure and costs a few seconds of build time.
+fn models() -> Vec<(&'static str, String)> {
+    vec![
+        ("testdesign", seqfab_sim_testdesign::verilog()),
+        // ("card", seqfab_gateware::card::card_core_verilog()),
+    ]
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
+    println!("cargo:rerun-if-changed=src/verilog_ports.rs");
+    println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
+    let trace = std::env::var_os("CARGO_FEATURE_TRACE").is_some();
+    let out_dir = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    if let Err(e) = verilator::build_all(&out_dir, &models(), trace) {
+        // A build script reports failure by panicking; the message is what cargo shows.
+        panic!("\n\nseqfab-sim: building the Verilator models failed:\n{e}\n");
+    }
+}

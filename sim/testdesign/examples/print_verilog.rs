@@ -1,0 +1,4 @@
+//! Prints the test design's Verilog.
+fn main() {
+    print!("{}", seqfab_sim_testdesign::verilog());
+}

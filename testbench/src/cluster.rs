@@ -7,10 +7,10 @@
 
 use crate::fabric::Plane;
 use crate::history::History;
+pub use crate::host::Config;
 use crate::host::{HostModel, Workload};
 use crate::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
-use seqfab_contract::frame::{ConfigFlags, ConfigWord, FrameType, FRAME_BYTES};
-use seqfab_contract::regs;
+use seqfab_contract::frame::FRAME_BYTES;
 
 /// One host with its card.
 pub struct Node<M> {
@@ -20,18 +20,6 @@ pub struct Node<M> {
     pub alive: bool,
     /// The card's outputs in the last clock it was stepped.
     pub last: CardOutputs,
-}
-
-/// What a configuration sets (the fields of a CONFIG frame).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
-    pub epoch: u32,
-    pub primary: u8,
-    pub secondary: u8,
-    /// `Some(n)`: set the counter (and stored value) to n.
-    pub counter: Option<u64>,
-    /// `Some(l)`: set the limit.
-    pub limit: Option<u64>,
 }
 
 pub struct Cluster<M> {
@@ -80,23 +68,7 @@ impl<M: CardModel> Cluster<M> {
 
     /// Sends a CONFIG to card `to` through the management window of host `from`.
     pub fn configure(&mut self, from: usize, to: u8, cfg: Config) {
-        let mut flags = ConfigFlags::empty();
-        flags.set(ConfigFlags::SET_COUNTER, cfg.counter.is_some());
-        flags.set(ConfigFlags::SET_LIMIT, cfg.limit.is_some());
-        let word = ConfigWord {
-            primary: cfg.primary,
-            secondary: cfg.secondary,
-            flags,
-        };
-        let h = &mut self.nodes[from].host;
-        h.write(
-            regs::MGMT_TX_HEADER,
-            FrameType::Config as u64 | (to as u64) << 8 | (cfg.epoch as u64) << 32,
-        );
-        h.write(regs::MGMT_TX_COUNT, word.to_count() as u64);
-        h.write(regs::MGMT_TX_VALUE, cfg.counter.unwrap_or(0));
-        h.write(regs::MGMT_TX_AUX, cfg.limit.unwrap_or(0));
-        h.write(regs::MGMT_TX_SEND, 1);
+        self.nodes[from].host.send_config(to, cfg);
     }
 
     /// Sends `cfg` to every card from host `from`.

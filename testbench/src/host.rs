@@ -10,6 +10,7 @@ use crate::pins::{CardInputs, CardOutputs};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use seqfab_contract::doorbell::Doorbell;
+use seqfab_contract::frame::{ConfigFlags, ConfigWord, FrameType};
 use seqfab_contract::limits::{QUEUES, QUEUE_FIFO_DEPTH};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
 use seqfab_contract::regs;
@@ -36,6 +37,18 @@ pub struct ReadId(u64);
 struct Ring {
     log2: u32,
     next: u64,
+}
+
+/// What a configuration sets (the fields of a CONFIG frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub epoch: u32,
+    pub primary: u8,
+    pub secondary: u8,
+    /// `Some(n)`: set the counter (and stored value) to n.
+    pub counter: Option<u64>,
+    /// `Some(l)`: set the limit.
+    pub limit: Option<u64>,
 }
 
 /// One host and its view of one card.
@@ -119,6 +132,27 @@ impl HostModel {
         }
         let control = Control::ENABLE | Control::PLANE_X | Control::PLANE_Y | Control::HEARTBEAT;
         self.write(regs::CONTROL, control.bits());
+    }
+
+    /// Sends a CONFIG frame to card `to` through this host's management window
+    /// (to this host's own card when `to` is its node id).
+    pub fn send_config(&mut self, to: u8, cfg: Config) {
+        let mut flags = ConfigFlags::empty();
+        flags.set(ConfigFlags::SET_COUNTER, cfg.counter.is_some());
+        flags.set(ConfigFlags::SET_LIMIT, cfg.limit.is_some());
+        let word = ConfigWord {
+            primary: cfg.primary,
+            secondary: cfg.secondary,
+            flags,
+        };
+        self.write(
+            regs::MGMT_TX_HEADER,
+            FrameType::Config as u64 | (to as u64) << 8 | (cfg.epoch as u64) << 32,
+        );
+        self.write(regs::MGMT_TX_COUNT, word.to_count() as u64);
+        self.write(regs::MGMT_TX_VALUE, cfg.counter.unwrap_or(0));
+        self.write(regs::MGMT_TX_AUX, cfg.limit.unwrap_or(0));
+        self.write(regs::MGMT_TX_SEND, 1);
     }
 
     /// Writes one doorbell on queue `q`.
@@ -245,6 +279,7 @@ pub struct Workload {
     rng: StdRng,
     next_tag: [u16; QUEUES],
     pending: [HashMap<u16, Pending>; QUEUES],
+    abandoned: [std::collections::HashSet<u16>; QUEUES],
     next_queue: usize,
 }
 
@@ -259,6 +294,7 @@ impl Workload {
             rng: StdRng::seed_from_u64(seed),
             next_tag: [0; QUEUES],
             pending: Default::default(),
+            abandoned: Default::default(),
             next_queue: 0,
         }
     }
@@ -306,6 +342,7 @@ impl Workload {
         let count = self.count();
         let tag = self.next_tag[q];
         self.next_tag[q] = tag.wrapping_add(1);
+        self.abandoned[q].remove(&tag);
         host.submit(q, count, tag);
         self.pending[q].insert(
             tag,
@@ -325,6 +362,23 @@ impl Workload {
             epoch: 0,
         });
         self.remaining -= 1;
+    }
+
+    /// The card died: every waiting client gives up at `cycle` with a Timeout, as the
+    /// request function's own timeout would report it. Late completions for these tags
+    /// (from a revived card) are ignored, not delivered.
+    pub fn abandon(&mut self, history: &mut [RequestRecord], cycle: u64) -> usize {
+        let mut n = 0;
+        for q in 0..QUEUES {
+            for (tag, p) in self.pending[q].drain() {
+                let r = &mut history[p.index];
+                r.completed_cycle = Some(cycle);
+                r.status = Some(seqfab_contract::ring::Status::Timeout as u8);
+                self.abandoned[q].insert(tag);
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Collects completions from the rings and closes the matching records. A completion
@@ -353,6 +407,7 @@ impl Workload {
                             ));
                         }
                     }
+                    None if self.abandoned[q].remove(&c.tag) => {}
                     None => errors.push(format!(
                         "node {} queue {q}: completion for tag {} that is not outstanding",
                         host.node, c.tag

@@ -16,5 +16,6 @@ pub mod history;
 pub mod host;
 pub mod pcap;
 pub mod pins;
+pub mod rig;
 
 pub use pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};

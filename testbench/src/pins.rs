@@ -113,3 +113,9 @@ impl Default for CardOutputs {
 pub trait CardModel {
     fn step(&mut self, inputs: &CardInputs) -> CardOutputs;
 }
+
+impl<T: CardModel + ?Sized> CardModel for Box<T> {
+    fn step(&mut self, inputs: &CardInputs) -> CardOutputs {
+        (**self).step(inputs)
+    }
+}

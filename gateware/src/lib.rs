@@ -5,4 +5,5 @@
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
 pub mod frame;
+pub mod host;
 pub mod lint;

@@ -6,4 +6,5 @@
 
 pub mod fabric;
 pub mod frame;
+pub mod host;
 pub mod lint;

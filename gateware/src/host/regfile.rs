@@ -1,0 +1,615 @@
+//! The BAR0 register file, exactly as `seqfab_contract::regs` defines it.
+//!
+//! Offsets, widths, access kinds and reset values come from the contract's tables (as
+//! `Constant`s); the lists below only say which logic serves each register, and a test
+//! checks that together they cover the contract's table exactly.
+//!
+//! Timing (docs/gateware.md, "Host port"):
+//! - a write takes effect at the end of its strobe cycle: the new value reads back from
+//!   the next cycle, config outputs and pulses (`soft_reset`, `ring_reset`, `db_valid`)
+//!   show it one cycle after the strobe;
+//! - a read strobe latches the offset (stage 1), the next cycle selects the word
+//!   (stage 2), so `mmio_rvalid` rises exactly 2 cycles after `mmio_read`. A read sees
+//!   every write strobed before it.
+//!
+//! Writes to an offset that is not writable (read-only, undefined, outside BAR0, not
+//! 8-byte aligned) change nothing and count in `STAT_DROP_REGISTER`.
+
+use super::queue_regs::QueueRegs;
+use super::stat;
+use super::stat_counter::StatCounter;
+use super::words::{
+    check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord, Word32, Word8,
+};
+use crate::frame::FrameFields;
+use rust_hdl::prelude::*;
+use seqfab_contract::limits::QUEUES;
+use seqfab_contract::regs::{self, Control};
+
+/// Constant registers (the ID block): their reset value is their value.
+pub(crate) const CONST_REGS: [u32; 4] = [
+    regs::ID_MAGIC,
+    regs::ID_VERSION,
+    regs::CAPABILITIES,
+    regs::BUILD_ID,
+];
+const N_CONST: usize = CONST_REGS.len();
+
+/// Read-write registers, stored as masked 64-bit words. `update()` names them by position
+/// in this list (rust-hdl array indices must be literals).
+pub(crate) const RW_REGS: [u32; 11] = [
+    regs::NODE_ID,          // 0
+    regs::CONTROL,          // 1
+    regs::HEARTBEAT_PERIOD, // 2
+    regs::LIVENESS_MISSES,  // 3
+    regs::REQUEST_TIMEOUT,  // 4
+    regs::MAX_RETRIES,      // 5
+    regs::MIRROR_ADDR,      // 6
+    regs::MGMT_TX_HEADER,   // 7
+    regs::MGMT_TX_COUNT,    // 8
+    regs::MGMT_TX_VALUE,    // 9
+    regs::MGMT_TX_AUX,      // 10
+];
+const N_RW: usize = RW_REGS.len();
+
+/// Read-only registers showing the card's state; `update()` fills `ro_word` by position.
+pub(crate) const RO_REGS: [u32; 15] = [
+    regs::STATUS,         // 0
+    regs::EPOCH,          // 1
+    regs::PRIMARY_ID,     // 2
+    regs::SECONDARY_ID,   // 3
+    regs::COUNTER,        // 4
+    regs::LIMIT,          // 5
+    regs::STORED,         // 6
+    regs::LIVE_X,         // 7
+    regs::LIVE_Y,         // 8
+    regs::MGMT_RX_HEADER, // 9
+    regs::MGMT_RX_COUNT,  // 10
+    regs::MGMT_RX_VALUE,  // 11
+    regs::MGMT_RX_AUX,    // 12
+    regs::MGMT_RX_EXTRA,  // 13
+    regs::MGMT_RX_SEQ,    // 14
+];
+const N_RO: usize = RO_REGS.len();
+
+/// Write-only registers (actions; they read 0).
+pub(crate) const WO_REGS: [u32; 1] = [regs::MGMT_TX_SEND];
+
+const NSTAT: usize = stat::COUNT;
+
+fn reg(offset: u32) -> &'static regs::Register {
+    regs::lookup(offset).expect("register in the contract")
+}
+
+fn width_mask(width: u32) -> u64 {
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1 << width) - 1
+    }
+}
+
+fn offset_constant(offset: u32) -> Constant<Bits<32>> {
+    Constant::new((offset as u64).into())
+}
+
+fn bit_constant(index: usize) -> Constant<Bits<6>> {
+    assert!(index < 64);
+    Constant::new((index as u64).into())
+}
+
+/// The BAR0 register file (see the module documentation for timing).
+#[derive(LogicBlock)]
+pub struct RegFile {
+    pub clock: Signal<In, Clock>,
+    /// MMIO byte offset in BAR0 of this cycle's access.
+    pub mmio_addr: Signal<In, Bits<32>>,
+    /// MMIO write data (one 64-bit register).
+    pub mmio_wdata: Signal<In, Bits<64>>,
+    /// MMIO write strobe (posted: always accepted).
+    pub mmio_write: Signal<In, bool>,
+    /// MMIO read strobe.
+    pub mmio_read: Signal<In, bool>,
+    /// Read data, valid with `mmio_rvalid`.
+    pub mmio_rdata: Signal<Out, Bits<64>>,
+    /// Read data valid: exactly 2 cycles after `mmio_read`.
+    pub mmio_rvalid: Signal<Out, bool>,
+    /// `NODE_ID`.
+    pub node_id: Signal<Out, Bits<8>>,
+    /// `CONTROL.ENABLE`.
+    pub enable: Signal<Out, bool>,
+    /// `CONTROL.PLANE_X`.
+    pub plane_x_en: Signal<Out, bool>,
+    /// `CONTROL.PLANE_Y`.
+    pub plane_y_en: Signal<Out, bool>,
+    /// `CONTROL.PREFER_Y`.
+    pub prefer_y: Signal<Out, bool>,
+    /// `CONTROL.HEARTBEAT`.
+    pub heartbeat_en: Signal<Out, bool>,
+    /// One-cycle pulse after a write of `CONTROL` with `SOFT_RESET` set (the bit itself
+    /// reads back 0). Statistics and queue overflow counters are zeroed at the end of
+    /// this cycle; the card's blocks clear their state on it.
+    pub soft_reset: Signal<Out, bool>,
+    /// `HEARTBEAT_PERIOD`.
+    pub heartbeat_period: Signal<Out, Bits<32>>,
+    /// `LIVENESS_MISSES`.
+    pub liveness_misses: Signal<Out, Bits<4>>,
+    /// `REQUEST_TIMEOUT`.
+    pub request_timeout: Signal<Out, Bits<32>>,
+    /// `MAX_RETRIES`.
+    pub max_retries: Signal<Out, Bits<8>>,
+    /// `MIRROR_ADDR`.
+    pub mirror_addr: Signal<Out, Bits<64>>,
+    /// Management frame to send: `MGMT_TX_*` as they were at the `MGMT_TX_SEND` write,
+    /// with `src` = `origin` = `NODE_ID`. Stable while `mgmt_tx_valid`.
+    pub mgmt_tx: Signal<Out, FrameFields>,
+    /// Raised the cycle after a write to `MGMT_TX_SEND`, held until `mgmt_tx_ready`. A
+    /// send while one is still waiting replaces it (the host polls `MGMT_RX_SEQ` for the
+    /// answer of the frame it sent last).
+    pub mgmt_tx_valid: Signal<Out, bool>,
+    /// The card took `mgmt_tx`.
+    pub mgmt_tx_ready: Signal<In, bool>,
+    /// A management reply (CONFIG_ACK or STATE_REPLY) for the host.
+    pub mgmt_rx: Signal<In, FrameFields>,
+    /// Pulse: `mgmt_rx` holds a reply; latched into `MGMT_RX_*`, `MGMT_RX_SEQ` counts it.
+    pub mgmt_rx_valid: Signal<In, bool>,
+    /// Shown in `EPOCH`.
+    pub epoch: Signal<In, Bits<32>>,
+    /// Shown in `PRIMARY_ID`.
+    pub primary_id: Signal<In, Bits<8>>,
+    /// Shown in `SECONDARY_ID`.
+    pub secondary_id: Signal<In, Bits<8>>,
+    /// Shown in `COUNTER`.
+    pub counter: Signal<In, Bits<64>>,
+    /// Shown in `LIMIT`.
+    pub limit: Signal<In, Bits<64>>,
+    /// Shown in `STORED`.
+    pub stored: Signal<In, Bits<64>>,
+    /// Shown in `LIVE_X`.
+    pub live_x: Signal<In, Bits<64>>,
+    /// Shown in `LIVE_Y`.
+    pub live_y: Signal<In, Bits<64>>,
+    /// `STATUS.LINK_X`.
+    pub link_x: Signal<In, bool>,
+    /// `STATUS.LINK_Y`.
+    pub link_y: Signal<In, bool>,
+    /// `STATUS.PRIMARY`.
+    pub is_primary: Signal<In, bool>,
+    /// `STATUS.SECONDARY`.
+    pub is_secondary: Signal<In, bool>,
+    /// `STATUS.CONFIGURED`.
+    pub configured: Signal<In, bool>,
+    /// Per queue: `Q_RING_BASE`.
+    pub ring_base: [Signal<Out, Bits<64>>; QUEUES],
+    /// Per queue: `Q_RING_LOG2`.
+    pub ring_log2: [Signal<Out, Bits<4>>; QUEUES],
+    /// Per queue: one-cycle pulse after `Q_RING_LOG2` was written (restart the ring).
+    pub ring_reset: [Signal<Out, bool>; QUEUES],
+    /// Per queue: `Q_CONTROL.ENABLE`.
+    pub q_enable: [Signal<Out, bool>; QUEUES],
+    /// Per queue: `Q_CONTROL.IRQ_ENABLE`.
+    pub q_irq_enable: [Signal<Out, bool>; QUEUES],
+    /// Per queue: `Q_CONTROL.IRQ_ARM`.
+    pub q_irq_armed: [Signal<Out, bool>; QUEUES],
+    /// Per queue: the interrupt fired; clears `IRQ_ARM` (unless the host writes
+    /// `Q_CONTROL` in the same cycle).
+    pub q_irq_fired: [Signal<In, bool>; QUEUES],
+    /// Per queue: FIFO level (`Q_STATUS` 15:0).
+    pub q_fill: [Signal<In, Bits<16>>; QUEUES],
+    /// Per queue: FIFO full (`Q_STATUS` 16).
+    pub q_full: [Signal<In, bool>; QUEUES],
+    /// Per queue: producer index (`Q_STATUS` 63:32).
+    pub q_produced: [Signal<In, Bits<32>>; QUEUES],
+    /// Per queue: pulse, a doorbell found the FIFO full (`Q_OVERFLOWS`).
+    pub q_overflow: [Signal<In, bool>; QUEUES],
+    /// Per queue: one-cycle pulse after a write to the queue's doorbell word.
+    pub db_valid: [Signal<Out, bool>; QUEUES],
+    /// The doorbell word written (valid with any `db_valid`).
+    pub db_data: Signal<Out, Bits<64>>,
+    /// Statistics: `stat_inc[k]` events this cycle for counter k (see [`super::stat`]).
+    pub stat_inc: [Signal<In, Bits<2>>; NSTAT],
+    rw: [DFFWithInit<Bits<64>>; N_RW],
+    rw_off: [Constant<Bits<32>>; N_RW],
+    rw_mask: [Constant<Bits<64>>; N_RW],
+    const_off: [Constant<Bits<32>>; N_CONST],
+    const_val: [Constant<Bits<64>>; N_CONST],
+    ro_off: [Constant<Bits<32>>; N_RO],
+    ro_word: [Signal<Local, Bits<64>>; N_RO],
+    stats: [StatCounter; NSTAT],
+    stat_off: [Constant<Bits<32>>; NSTAT],
+    stat_counted_here: [Constant<bool>; NSTAT],
+    queues: [QueueRegs; QUEUES],
+    a_control: Constant<Bits<32>>,
+    a_send: Constant<Bits<32>>,
+    wr_hit: Signal<Local, bool>,
+    send: Signal<Local, bool>,
+    rd_pending: DFF<bool>,
+    rd_addr: DFF<Bits<32>>,
+    rdata: DFF<Bits<64>>,
+    rvalid: DFF<bool>,
+    reg_drop: DFF<bool>,
+    soft_reset_r: DFF<bool>,
+    db_data_r: DFF<Bits<64>>,
+    tx: DFF<FrameFields>,
+    tx_valid: DFF<bool>,
+    rx: DFF<FrameFields>,
+    rx_seq: DFF<Bits<64>>,
+    w_status: Signal<Local, StatusWord>,
+    w_epoch: Signal<Local, Word32>,
+    w_primary: Signal<Local, Word8>,
+    w_secondary: Signal<Local, Word8>,
+    w_rx_header: Signal<Local, MgmtHeaderWord>,
+    w_rx_count: Signal<Local, Word32>,
+    /// Fields of `mgmt_rx` that no register shows (dst, origin, tag): named `unused` so
+    /// Verilator's `-Wall` knows they are dropped on purpose.
+    unused_rx_fields: Signal<Local, FrameFields>,
+    zero_status: Constant<StatusWord>,
+    zero_word32: Constant<Word32>,
+    zero_word8: Constant<Word8>,
+    zero_header: Constant<MgmtHeaderWord>,
+    zero64: Constant<Bits<64>>,
+    one64: Constant<Bits<64>>,
+    wrap32: Constant<Bits<64>>,
+    bit_enable: Constant<Bits<6>>,
+    bit_soft_reset: Constant<Bits<6>>,
+    bit_plane_x: Constant<Bits<6>>,
+    bit_plane_y: Constant<Bits<6>>,
+    bit_prefer_y: Constant<Bits<6>>,
+    bit_heartbeat: Constant<Bits<6>>,
+    off_kind: Constant<Bits<6>>,
+    off_node: Constant<Bits<6>>,
+    off_reason: Constant<Bits<6>>,
+    off_epoch: Constant<Bits<6>>,
+    off_count: Constant<Bits<6>>,
+    off_tag: Constant<Bits<6>>,
+}
+
+impl RegFile {
+    pub fn new() -> Self {
+        check_layouts();
+        let control = |f: Control| bit_constant(flag_bit(f.bits()));
+        let rw_mask = RW_REGS.map(|o| {
+            let mut m = width_mask(reg(o).width);
+            if o == regs::CONTROL {
+                // SOFT_RESET is an action: the stored bit stays 0 (self-clearing).
+                m &= !Control::SOFT_RESET.bits();
+            }
+            m
+        });
+        let header = MgmtHeaderWord::default();
+        let count = MgmtCountWord::default();
+        // Registers whose width is fixed here by a port or a read word.
+        for (o, width) in [
+            (regs::NODE_ID, 8),
+            (regs::HEARTBEAT_PERIOD, 32),
+            (regs::LIVENESS_MISSES, 4),
+            (regs::REQUEST_TIMEOUT, 32),
+            (regs::MAX_RETRIES, 8),
+            (regs::EPOCH, 32),
+            (regs::PRIMARY_ID, 8),
+            (regs::SECONDARY_ID, 8),
+            (regs::MGMT_RX_COUNT, 32),
+            (regs::MGMT_RX_SEQ, 32),
+        ] {
+            assert_eq!(reg(o).width, width, "{}: width", reg(o).name);
+        }
+        Self {
+            clock: Default::default(),
+            mmio_addr: Default::default(),
+            mmio_wdata: Default::default(),
+            mmio_write: Default::default(),
+            mmio_read: Default::default(),
+            mmio_rdata: Default::default(),
+            mmio_rvalid: Default::default(),
+            node_id: Default::default(),
+            enable: Default::default(),
+            plane_x_en: Default::default(),
+            plane_y_en: Default::default(),
+            prefer_y: Default::default(),
+            heartbeat_en: Default::default(),
+            soft_reset: Default::default(),
+            heartbeat_period: Default::default(),
+            liveness_misses: Default::default(),
+            request_timeout: Default::default(),
+            max_retries: Default::default(),
+            mirror_addr: Default::default(),
+            mgmt_tx: Default::default(),
+            mgmt_tx_valid: Default::default(),
+            mgmt_tx_ready: Default::default(),
+            mgmt_rx: Default::default(),
+            mgmt_rx_valid: Default::default(),
+            epoch: Default::default(),
+            primary_id: Default::default(),
+            secondary_id: Default::default(),
+            counter: Default::default(),
+            limit: Default::default(),
+            stored: Default::default(),
+            live_x: Default::default(),
+            live_y: Default::default(),
+            link_x: Default::default(),
+            link_y: Default::default(),
+            is_primary: Default::default(),
+            is_secondary: Default::default(),
+            configured: Default::default(),
+            ring_base: Default::default(),
+            ring_log2: Default::default(),
+            ring_reset: Default::default(),
+            q_enable: Default::default(),
+            q_irq_enable: Default::default(),
+            q_irq_armed: Default::default(),
+            q_irq_fired: Default::default(),
+            q_fill: Default::default(),
+            q_full: Default::default(),
+            q_produced: Default::default(),
+            q_overflow: Default::default(),
+            db_valid: Default::default(),
+            db_data: Default::default(),
+            stat_inc: std::array::from_fn(|_| Default::default()),
+            rw: RW_REGS.map(|o| DFFWithInit::new(reg(o).reset.into())),
+            rw_off: RW_REGS.map(offset_constant),
+            rw_mask: rw_mask.map(|m| Constant::new(m.into())),
+            const_off: CONST_REGS.map(offset_constant),
+            const_val: CONST_REGS.map(|o| Constant::new(reg(o).reset.into())),
+            ro_off: RO_REGS.map(offset_constant),
+            ro_word: Default::default(),
+            stats: std::array::from_fn(|_| StatCounter::new()),
+            stat_off: stat::OFFSETS.map(offset_constant),
+            stat_counted_here: std::array::from_fn(|k| Constant::new(k == stat::DROP_REGISTER)),
+            queues: std::array::from_fn(QueueRegs::new),
+            a_control: offset_constant(regs::CONTROL),
+            a_send: offset_constant(WO_REGS[0]),
+            wr_hit: Default::default(),
+            send: Default::default(),
+            rd_pending: Default::default(),
+            rd_addr: Default::default(),
+            rdata: Default::default(),
+            rvalid: Default::default(),
+            reg_drop: Default::default(),
+            soft_reset_r: Default::default(),
+            db_data_r: Default::default(),
+            tx: Default::default(),
+            tx_valid: Default::default(),
+            rx: Default::default(),
+            rx_seq: Default::default(),
+            w_status: Default::default(),
+            w_epoch: Default::default(),
+            w_primary: Default::default(),
+            w_secondary: Default::default(),
+            w_rx_header: Default::default(),
+            w_rx_count: Default::default(),
+            unused_rx_fields: Default::default(),
+            zero_status: Constant::new(StatusWord::default()),
+            zero_word32: Constant::new(Word32::default()),
+            zero_word8: Constant::new(Word8::default()),
+            zero_header: Constant::new(MgmtHeaderWord::default()),
+            zero64: Constant::new(0u64.into()),
+            one64: Constant::new(1u64.into()),
+            wrap32: Constant::new((u32::MAX as u64).into()),
+            bit_enable: control(Control::ENABLE),
+            bit_soft_reset: control(Control::SOFT_RESET),
+            bit_plane_x: control(Control::PLANE_X),
+            bit_plane_y: control(Control::PLANE_Y),
+            bit_prefer_y: control(Control::PREFER_Y),
+            bit_heartbeat: control(Control::HEARTBEAT),
+            off_kind: bit_constant(header.get_my_offset_kind()),
+            off_node: bit_constant(header.get_my_offset_node()),
+            off_reason: bit_constant(header.get_my_offset_reason()),
+            off_epoch: bit_constant(header.get_my_offset_epoch()),
+            off_count: bit_constant(count.get_my_offset_count()),
+            off_tag: bit_constant(count.get_my_offset_tag()),
+        }
+    }
+}
+
+impl Default for RegFile {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Logic for RegFile {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            rd_pending,
+            rd_addr,
+            rdata,
+            rvalid,
+            reg_drop,
+            soft_reset_r,
+            db_data_r,
+            tx,
+            tx_valid,
+            rx,
+            rx_seq
+        );
+        for i in 0..N_RW {
+            self.rw[i].clock.next = self.clock.val();
+            self.rw[i].d.next = self.rw[i].q.val();
+        }
+        // ---- Writes: decoded in the strobe's cycle ----
+        self.wr_hit.next = false;
+        for i in 0..N_RW {
+            if self.mmio_addr.val() == self.rw_off[i].val() {
+                self.wr_hit.next = true;
+                if self.mmio_write.val() {
+                    self.rw[i].d.next = self.mmio_wdata.val() & self.rw_mask[i].val();
+                }
+            }
+        }
+        if self.mmio_addr.val() == self.a_send.val() {
+            self.wr_hit.next = true;
+        }
+        for q in 0..QUEUES {
+            self.queues[q].clock.next = self.clock.val();
+            self.queues[q].wr_addr.next = self.mmio_addr.val();
+            self.queues[q].wr_data.next = self.mmio_wdata.val();
+            self.queues[q].wr_strobe.next = self.mmio_write.val();
+            self.queues[q].rd_addr.next = self.rd_addr.q.val();
+            self.queues[q].soft_reset.next = self.soft_reset_r.q.val();
+            self.queues[q].irq_fired.next = self.q_irq_fired[q].val();
+            self.queues[q].fill.next = self.q_fill[q].val();
+            self.queues[q].full.next = self.q_full[q].val();
+            self.queues[q].produced.next = self.q_produced[q].val();
+            self.queues[q].overflow.next = self.q_overflow[q].val();
+            self.ring_base[q].next = self.queues[q].ring_base.val();
+            self.ring_log2[q].next = self.queues[q].ring_log2.val();
+            self.ring_reset[q].next = self.queues[q].ring_reset.val();
+            self.q_enable[q].next = self.queues[q].enable.val();
+            self.q_irq_enable[q].next = self.queues[q].irq_enable.val();
+            self.q_irq_armed[q].next = self.queues[q].irq_armed.val();
+            self.db_valid[q].next = self.queues[q].db_valid.val();
+            if self.queues[q].wr_hit.val() {
+                self.wr_hit.next = true;
+            }
+        }
+        self.reg_drop.d.next = self.mmio_write.val() && !self.wr_hit.val();
+        self.soft_reset_r.d.next = self.mmio_write.val()
+            && (self.mmio_addr.val() == self.a_control.val())
+            && self
+                .mmio_wdata
+                .val()
+                .get_bit(self.bit_soft_reset.val().index());
+        if self.mmio_write.val() {
+            self.db_data_r.d.next = self.mmio_wdata.val();
+        }
+        // ---- Statistics ----
+        for k in 0..NSTAT {
+            self.stats[k].clock.next = self.clock.val();
+            self.stats[k].inc.next = self.stat_inc[k].val();
+            self.stats[k].extra.next = self.stat_counted_here[k].val() && self.reg_drop.q.val();
+            self.stats[k].clear.next = self.soft_reset_r.q.val();
+        }
+        // ---- Configuration outputs ----
+        self.node_id.next = self.rw[0].q.val().get_bits::<8>(0);
+        self.enable.next = self.rw[1].q.val().get_bit(self.bit_enable.val().index());
+        self.plane_x_en.next = self.rw[1].q.val().get_bit(self.bit_plane_x.val().index());
+        self.plane_y_en.next = self.rw[1].q.val().get_bit(self.bit_plane_y.val().index());
+        self.prefer_y.next = self.rw[1].q.val().get_bit(self.bit_prefer_y.val().index());
+        self.heartbeat_en.next = self.rw[1].q.val().get_bit(self.bit_heartbeat.val().index());
+        self.soft_reset.next = self.soft_reset_r.q.val();
+        self.heartbeat_period.next = self.rw[2].q.val().get_bits::<32>(0);
+        self.liveness_misses.next = self.rw[3].q.val().get_bits::<4>(0);
+        self.request_timeout.next = self.rw[4].q.val().get_bits::<32>(0);
+        self.max_retries.next = self.rw[5].q.val().get_bits::<8>(0);
+        self.mirror_addr.next = self.rw[6].q.val();
+        self.db_data.next = self.db_data_r.q.val();
+        // ---- Management window ----
+        self.send.next = self.mmio_write.val() && (self.mmio_addr.val() == self.a_send.val());
+        if self.tx_valid.q.val() && self.mgmt_tx_ready.val() {
+            self.tx_valid.d.next = false;
+        }
+        if self.send.val() {
+            self.tx_valid.d.next = true;
+            self.tx.d.next.kind = self.rw[7]
+                .q
+                .val()
+                .get_bits::<8>(self.off_kind.val().index());
+            self.tx.d.next.dst = self.rw[7]
+                .q
+                .val()
+                .get_bits::<8>(self.off_node.val().index());
+            self.tx.d.next.reason = self.rw[7]
+                .q
+                .val()
+                .get_bits::<8>(self.off_reason.val().index());
+            self.tx.d.next.epoch = self.rw[7]
+                .q
+                .val()
+                .get_bits::<32>(self.off_epoch.val().index());
+            self.tx.d.next.count = self.rw[8]
+                .q
+                .val()
+                .get_bits::<32>(self.off_count.val().index());
+            self.tx.d.next.tag = self.rw[8]
+                .q
+                .val()
+                .get_bits::<16>(self.off_tag.val().index());
+            self.tx.d.next.value = self.rw[9].q.val();
+            self.tx.d.next.aux = self.rw[10].q.val();
+            self.tx.d.next.src = self.rw[0].q.val().get_bits::<8>(0);
+            self.tx.d.next.origin = self.rw[0].q.val().get_bits::<8>(0);
+        }
+        self.mgmt_tx.next = self.tx.q.val();
+        self.mgmt_tx_valid.next = self.tx_valid.q.val();
+        if self.mgmt_rx_valid.val() {
+            self.rx.d.next = self.mgmt_rx.val();
+            self.rx_seq.d.next = (self.rx_seq.q.val() + self.one64.val()) & self.wrap32.val();
+        }
+        self.unused_rx_fields.next = self.rx.q.val();
+        // ---- Read-only words ----
+        self.w_status.next = self.zero_status.val();
+        self.w_status.next.link_x = self.link_x.val();
+        self.w_status.next.link_y = self.link_y.val();
+        self.w_status.next.primary = self.is_primary.val();
+        self.w_status.next.secondary = self.is_secondary.val();
+        self.w_status.next.configured = self.configured.val();
+        self.w_epoch.next = self.zero_word32.val();
+        self.w_epoch.next.value = self.epoch.val();
+        self.w_primary.next = self.zero_word8.val();
+        self.w_primary.next.value = self.primary_id.val();
+        self.w_secondary.next = self.zero_word8.val();
+        self.w_secondary.next.value = self.secondary_id.val();
+        self.w_rx_header.next = self.zero_header.val();
+        self.w_rx_header.next.kind = self.rx.q.val().kind;
+        self.w_rx_header.next.node = self.rx.q.val().src;
+        self.w_rx_header.next.reason = self.rx.q.val().reason;
+        self.w_rx_header.next.epoch = self.rx.q.val().epoch;
+        self.w_rx_count.next = self.zero_word32.val();
+        self.w_rx_count.next.value = self.rx.q.val().count;
+        self.ro_word[0].next = self.w_status.val().into();
+        self.ro_word[1].next = self.w_epoch.val().into();
+        self.ro_word[2].next = self.w_primary.val().into();
+        self.ro_word[3].next = self.w_secondary.val().into();
+        self.ro_word[4].next = self.counter.val();
+        self.ro_word[5].next = self.limit.val();
+        self.ro_word[6].next = self.stored.val();
+        self.ro_word[7].next = self.live_x.val();
+        self.ro_word[8].next = self.live_y.val();
+        self.ro_word[9].next = self.w_rx_header.val().into();
+        self.ro_word[10].next = self.w_rx_count.val().into();
+        self.ro_word[11].next = self.rx.q.val().value;
+        self.ro_word[12].next = self.rx.q.val().aux;
+        self.ro_word[13].next = self.rx.q.val().extra;
+        self.ro_word[14].next = self.rx_seq.q.val();
+        // ---- Reads: stage 1 latches the offset, stage 2 selects the word ----
+        self.rd_pending.d.next = self.mmio_read.val();
+        if self.mmio_read.val() {
+            self.rd_addr.d.next = self.mmio_addr.val();
+        }
+        self.rdata.d.next = self.zero64.val();
+        for i in 0..N_CONST {
+            if self.rd_addr.q.val() == self.const_off[i].val() {
+                self.rdata.d.next = self.const_val[i].val();
+            }
+        }
+        for i in 0..N_RW {
+            if self.rd_addr.q.val() == self.rw_off[i].val() {
+                self.rdata.d.next = self.rw[i].q.val();
+            }
+        }
+        for i in 0..N_RO {
+            if self.rd_addr.q.val() == self.ro_off[i].val() {
+                self.rdata.d.next = self.ro_word[i].val();
+            }
+        }
+        for k in 0..NSTAT {
+            if self.rd_addr.q.val() == self.stat_off[k].val() {
+                self.rdata.d.next = self.stats[k].word.val();
+            }
+        }
+        for q in 0..QUEUES {
+            if self.queues[q].rd_hit.val() {
+                self.rdata.d.next = self.queues[q].rd_word.val();
+            }
+        }
+        self.rvalid.d.next = self.rd_pending.q.val();
+        self.mmio_rdata.next = self.rdata.q.val();
+        self.mmio_rvalid.next = self.rvalid.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,121 @@
+//! Register words the host port assembles from narrower fields.
+//!
+//! rust-hdl has no concatenation operator, and `bit_cast` widening is not lint-clean
+//! (Verilator flags the mask it emits), so a read word built from fields is a
+//! `LogicStruct` whose first field sits at bit 0. Each layout follows the register's
+//! documentation in `seqfab_contract::regs`; where the contract names bit positions
+//! (`regs::Status`), [`check_layouts`] asserts them.
+
+use rust_hdl::prelude::*;
+use seqfab_contract::regs;
+
+/// An 8-bit register value, zero-extended to a 64-bit register word.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct Word8 {
+    pub value: Bits<8>,
+    pub zero: Bits<56>,
+}
+
+/// A 32-bit register value, zero-extended to a 64-bit register word.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct Word32 {
+    pub value: Bits<32>,
+    pub zero: Bits<32>,
+}
+
+/// The `STATUS` register (`regs::Status`).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct StatusWord {
+    pub link_x: bool,
+    pub link_y: bool,
+    pub primary: bool,
+    pub secondary: bool,
+    pub configured: bool,
+    pub zero: Bits<59>,
+}
+
+/// `Q_STATUS`: FIFO level in 15:0, FIFO full in 16, producer index in 63:32.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct QueueStatusWord {
+    pub fill: Bits<16>,
+    pub full: bool,
+    pub zero: Bits<15>,
+    pub produced: Bits<32>,
+}
+
+/// `MGMT_TX_HEADER` / `MGMT_RX_HEADER`: type in 7:0, node (destination on TX, source on
+/// RX) in 15:8, reason in 23:16, epoch in 63:32.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct MgmtHeaderWord {
+    pub kind: Bits<8>,
+    pub node: Bits<8>,
+    pub reason: Bits<8>,
+    pub zero: Bits<8>,
+    pub epoch: Bits<32>,
+}
+
+/// `MGMT_TX_COUNT`: count in 31:0, tag in 47:32.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct MgmtCountWord {
+    pub count: Bits<32>,
+    pub tag: Bits<16>,
+    pub zero: Bits<16>,
+}
+
+/// Bit position of a single-bit flag.
+pub(crate) fn flag_bit(bits: u64) -> usize {
+    assert_eq!(bits.count_ones(), 1, "a flag is one bit");
+    bits.trailing_zeros() as usize
+}
+
+/// Asserts that the word layouts agree with the contract where it names bit positions.
+pub(crate) fn check_layouts() {
+    let s = StatusWord::default();
+    assert_eq!(
+        s.get_my_offset_link_x(),
+        flag_bit(regs::Status::LINK_X.bits())
+    );
+    assert_eq!(
+        s.get_my_offset_link_y(),
+        flag_bit(regs::Status::LINK_Y.bits())
+    );
+    assert_eq!(
+        s.get_my_offset_primary(),
+        flag_bit(regs::Status::PRIMARY.bits())
+    );
+    assert_eq!(
+        s.get_my_offset_secondary(),
+        flag_bit(regs::Status::SECONDARY.bits())
+    );
+    assert_eq!(
+        s.get_my_offset_configured(),
+        flag_bit(regs::Status::CONFIGURED.bits())
+    );
+    for w in [
+        Word8::BITS,
+        Word32::BITS,
+        StatusWord::BITS,
+        QueueStatusWord::BITS,
+        MgmtHeaderWord::BITS,
+        MgmtCountWord::BITS,
+    ] {
+        assert_eq!(w, 64, "a register word is 64 bits");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_match_the_contract() {
+        check_layouts();
+        let q = QueueStatusWord::default();
+        assert_eq!(q.get_my_offset_full(), 16);
+        assert_eq!(q.get_my_offset_produced(), 32);
+        let h = MgmtHeaderWord::default();
+        assert_eq!((h.get_my_offset_node(), h.get_my_offset_reason()), (8, 16));
+        assert_eq!(h.get_my_offset_epoch(), 32);
+        assert_eq!(MgmtCountWord::default().get_my_offset_tag(), 32);
+    }
+}

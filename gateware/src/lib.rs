@@ -8,3 +8,4 @@ pub mod fabric;
 pub mod frame;
 pub mod host;
 pub mod lint;
+pub mod originator;

@@ -1,0 +1,300 @@
+//! Splits the oldest batch's answer into one completion per request.
+
+use super::batch_table::BATCH_N_BITS;
+use super::zero_extend::ZeroExtend;
+use rust_hdl::prelude::*;
+use seqfab_contract::ring::Status;
+
+/// Walks the oldest batch's requests in log order and gives request `i` the range that
+/// starts at the batch's value plus the counts of requests `0..i` (DESIGN.md 8: "split the
+/// returned range back in request order"). A batch whose status is not Ok (NACK, Timeout,
+/// NotConfigured) completes every request with that status and value 0.
+///
+/// One completion per clock: the outputs are combinational from registers (the batch
+/// table, the log RAM's output register and the running value here), so `cpl_valid` never
+/// waits for `cpl_ready`. The first completion of a batch appears the clock after its
+/// answer arrived; consecutive batches follow without a gap.
+#[derive(LogicBlock)]
+pub struct Splitter {
+    /// Card clock.
+    pub clock: Signal<In, Clock>,
+    /// Restart at the first request of a batch (CONTROL.SOFT_RESET).
+    pub soft_reset: Signal<In, bool>,
+    /// The oldest batch is done.
+    pub head_done: Signal<In, bool>,
+    /// Requests in the oldest batch (1..=MAX_REQUESTS_PER_FRAME).
+    pub head_n: Signal<In, Bits<BATCH_N_BITS>>,
+    /// First number of the oldest batch's range.
+    pub head_value: Signal<In, Bits<64>>,
+    /// Epoch of the oldest batch's answer.
+    pub head_epoch: Signal<In, Bits<32>>,
+    /// Status of the oldest batch.
+    pub head_status: Signal<In, Bits<8>>,
+    /// The oldest batch's last completion was taken this clock: free its slot.
+    pub head_free: Signal<Out, bool>,
+    /// Queue of the request log's head entry: the next request to complete.
+    pub entry_queue: Signal<In, Bits<2>>,
+    /// Doorbell tag of the head entry.
+    pub entry_tag: Signal<In, Bits<16>>,
+    /// Count of the head entry.
+    pub entry_count: Signal<In, Bits<24>>,
+    /// `entry_*` is present.
+    pub entry_valid: Signal<In, bool>,
+    /// The log's head entry has been completed.
+    pub pop: Signal<Out, bool>,
+    /// A completion is offered.
+    pub cpl_valid: Signal<Out, bool>,
+    /// The completion is taken this clock.
+    pub cpl_ready: Signal<In, bool>,
+    /// Queue of the request.
+    pub cpl_queue: Signal<Out, Bits<2>>,
+    /// First number of the request's range (0 unless `cpl_status` is Ok).
+    pub cpl_value: Signal<Out, Bits<64>>,
+    /// Numbers in the range: the request's count.
+    pub cpl_count: Signal<Out, Bits<32>>,
+    /// Epoch of the configuration that issued the range.
+    pub cpl_epoch: Signal<Out, Bits<32>>,
+    /// The request's doorbell tag.
+    pub cpl_tag: Signal<Out, Bits<16>>,
+    /// `seqfab_contract::ring::Status` code.
+    pub cpl_status: Signal<Out, Bits<8>>,
+    /// Pulse, a clock after a completion with status Timeout was taken (STAT_TIMEOUTS).
+    pub timeouts: Signal<Out, bool>,
+    /// Position of `entry` in the oldest batch.
+    index: DFF<Bits<BATCH_N_BITS>>,
+    /// First number of `entry`'s range when `index` > 0.
+    next_value: DFF<Bits<64>>,
+    timeout_pulse: DFF<bool>,
+    count32: ZeroExtend<24, 32>,
+    count64: ZeroExtend<24, 64>,
+    fire: Signal<Local, bool>,
+    last: Signal<Local, bool>,
+    one: Constant<Bits<BATCH_N_BITS>>,
+    zero: Constant<Bits<BATCH_N_BITS>>,
+    zero_value: Constant<Bits<64>>,
+    status_ok: Constant<Bits<8>>,
+    status_timeout: Constant<Bits<8>>,
+}
+
+impl Splitter {
+    pub fn new() -> Self {
+        Self {
+            clock: Default::default(),
+            soft_reset: Default::default(),
+            head_done: Default::default(),
+            head_n: Default::default(),
+            head_value: Default::default(),
+            head_epoch: Default::default(),
+            head_status: Default::default(),
+            head_free: Default::default(),
+            entry_queue: Default::default(),
+            entry_tag: Default::default(),
+            entry_count: Default::default(),
+            entry_valid: Default::default(),
+            pop: Default::default(),
+            cpl_valid: Default::default(),
+            cpl_ready: Default::default(),
+            cpl_queue: Default::default(),
+            cpl_value: Default::default(),
+            cpl_count: Default::default(),
+            cpl_epoch: Default::default(),
+            cpl_tag: Default::default(),
+            cpl_status: Default::default(),
+            timeouts: Default::default(),
+            index: Default::default(),
+            next_value: Default::default(),
+            timeout_pulse: Default::default(),
+            count32: ZeroExtend::new(),
+            count64: ZeroExtend::new(),
+            fire: Default::default(),
+            last: Default::default(),
+            one: Constant::new(1u64.into()),
+            zero: Constant::new(0u64.into()),
+            zero_value: Constant::new(0u64.into()),
+            status_ok: Constant::new((Status::Ok as u64).into()),
+            status_timeout: Constant::new((Status::Timeout as u64).into()),
+        }
+    }
+}
+
+impl Default for Splitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Logic for Splitter {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, index, next_value, timeout_pulse);
+        self.cpl_valid.next = self.head_done.val() && self.entry_valid.val();
+        self.count32.narrow.next = self.entry_count.val();
+        self.count64.narrow.next = self.entry_count.val();
+        self.cpl_queue.next = self.entry_queue.val();
+        self.cpl_tag.next = self.entry_tag.val();
+        self.cpl_count.next = self.count32.wide.val();
+        self.cpl_epoch.next = self.head_epoch.val();
+        self.cpl_status.next = self.head_status.val();
+        self.cpl_value.next = self.zero_value.val();
+        if self.head_status.val() == self.status_ok.val() {
+            if self.index.q.val() == self.zero.val() {
+                self.cpl_value.next = self.head_value.val();
+            } else {
+                self.cpl_value.next = self.next_value.q.val();
+            }
+        }
+        self.fire.next = self.cpl_valid.val() && self.cpl_ready.val();
+        self.last.next = (self.index.q.val() + self.one.val()) == self.head_n.val();
+        self.pop.next = self.fire.val();
+        self.head_free.next = self.fire.val() && self.last.val();
+        if self.fire.val() {
+            self.next_value.d.next = self.cpl_value.val() + self.count64.wide.val();
+            if self.last.val() {
+                self.index.d.next = self.zero.val();
+            } else {
+                self.index.d.next = self.index.q.val() + self.one.val();
+            }
+        }
+        self.timeout_pulse.d.next =
+            self.fire.val() && (self.head_status.val() == self.status_timeout.val());
+        if self.soft_reset.val() {
+            self.index.d.next = self.zero.val();
+        }
+        self.timeouts.next = self.timeout_pulse.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use std::collections::VecDeque;
+
+    /// A batch as the batch table shows it: value, status, epoch and its requests'
+    /// (tag, count).
+    struct Batch {
+        value: u64,
+        status: u8,
+        epoch: u32,
+        requests: Vec<(u16, u32)>,
+    }
+
+    /// Ok, NACKed, timed-out and single-request batches under random `cpl_ready`: request
+    /// `i` gets value + the counts before it (0 unless Ok), `head_free` comes with the last
+    /// request of each batch, `pop` with every completion, and a Timeout pulse per
+    /// Timeout completion.
+    #[test]
+    fn splits_batches_in_order() {
+        let batches = vec![
+            Batch {
+                value: 100,
+                status: 0,
+                epoch: 3,
+                requests: vec![(1, 5), (2, 1), (3, 7)],
+            },
+            Batch {
+                value: 0,
+                status: Status::LimitReached as u8,
+                epoch: 3,
+                requests: vec![(4, 4), (5, 4)],
+            },
+            Batch {
+                value: 0,
+                status: Status::Timeout as u8,
+                epoch: 4,
+                requests: vec![(6, 2), (7, 2), (8, 2)],
+            },
+            Batch {
+                value: u64::MAX - 9,
+                status: 0,
+                epoch: 4,
+                requests: vec![(9, 9)],
+            },
+            Batch {
+                value: 1 << 40,
+                status: 0,
+                epoch: 4,
+                requests: (10..26).map(|t| (t, 0xFF_FFFF)).collect(),
+            },
+        ];
+        let mut expected = vec![];
+        for b in &batches {
+            let mut value = b.value;
+            for (i, &(tag, count)) in b.requests.iter().enumerate() {
+                let v = if b.status == 0 { value } else { 0 };
+                let last = i + 1 == b.requests.len();
+                expected.push((tag, count, v, b.status, b.epoch, last));
+                value = value.wrapping_add(count as u64);
+            }
+        }
+        let mut uut = Splitter::new();
+        uut.connect_all();
+        let mut sim = Simulation::new();
+        sim.add_clock(5, |x: &mut Box<Splitter>| x.clock.next = !x.clock.val());
+        sim.add_testbench(move |mut sim: Sim<Splitter>| {
+            let mut x = sim.init()?;
+            let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+            let mut log: VecDeque<(u16, u32)> =
+                batches.iter().flat_map(|b| b.requests.clone()).collect();
+            let mut head = 0usize;
+            let mut got = vec![];
+            let mut timeouts = 0;
+            for _ in 0..200 {
+                wait_clock_false!(sim, clock, x);
+                let b = batches.get(head);
+                x.head_done.next = b.is_some();
+                if let Some(b) = b {
+                    x.head_n.next = (b.requests.len() as u64).into();
+                    x.head_value.next = b.value.into();
+                    x.head_epoch.next = (b.epoch as u64).into();
+                    x.head_status.next = (b.status as u64).into();
+                }
+                x.entry_valid.next = !log.is_empty();
+                if let Some(&(tag, count)) = log.front() {
+                    x.entry_tag.next = (tag as u64).into();
+                    x.entry_count.next = (count as u64).into();
+                    x.entry_queue.next = ((tag % 4) as u64).into();
+                }
+                x.cpl_ready.next = rng.gen_bool(0.6);
+                x = sim.wait(1, x)?;
+                timeouts += x.timeouts.val() as usize;
+                let fire = x.cpl_valid.val() && x.cpl_ready.val();
+                sim_assert_eq!(sim, x.pop.val(), fire, x);
+                if fire {
+                    got.push((
+                        x.cpl_tag.val().to_u64() as u16,
+                        x.cpl_count.val().to_u64() as u32,
+                        x.cpl_value.val().to_u64(),
+                        x.cpl_status.val().to_u64() as u8,
+                        x.cpl_epoch.val().to_u64() as u32,
+                        x.head_free.val(),
+                    ));
+                    sim_assert_eq!(
+                        sim,
+                        x.cpl_queue.val().index(),
+                        (got.last().unwrap().0 % 4) as usize,
+                        x
+                    );
+                    log.pop_front();
+                    if x.head_free.val() {
+                        head += 1;
+                    }
+                } else {
+                    sim_assert!(sim, !x.head_free.val(), x);
+                }
+                wait_clock_true!(sim, clock, x);
+            }
+            sim_assert_eq!(sim, got, expected, x);
+            sim_assert_eq!(sim, timeouts, 3, x);
+            sim.done(x)
+        });
+        sim.run(Box::new(uut), 10_000).unwrap();
+    }
+
+    #[test]
+    fn generates_lint_clean_verilog() {
+        let mut uut = Splitter::new();
+        uut.connect_all();
+        crate::lint::assert_lint_clean(&generate_verilog(&uut));
+    }
+}

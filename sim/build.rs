@@ -18,13 +18,13 @@ mod verilog_ports;
 /// The models this crate builds, as (module name under `seqfab_sim::models`, Verilog of
 /// a design whose top module is `top` with one clock input `clock`).
 ///
-/// Adding the card core is the one line below: uncomment it once
-/// `seqfab_gateware::card::card_core_verilog()` exists. The test design stays: it is the
-/// regression test of this infrastructure and costs a few seconds of build time.
+/// The card core comes straight from the gateware crate at build time, so the model
+/// never drifts from the rust-hdl source. The test design stays: it is the regression
+/// test of this infrastructure and costs a few seconds of build time.
 fn models() -> Vec<(&'static str, String)> {
     vec![
         ("testdesign", seqfab_sim_testdesign::verilog()),
-        // ("card", seqfab_gateware::card::card_core_verilog()),
+        ("card", seqfab_gateware::card::card_core_verilog()),
     ]
 }
 

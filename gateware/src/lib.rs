@@ -4,7 +4,10 @@
 //! host port (MMIO, DMA writes, interrupts) and two fabric ports (planes X and Y). Boards
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
+pub mod card;
+pub mod engine;
 pub mod fabric;
+pub mod fifo;
 pub mod frame;
 pub mod host;
 pub mod lint;

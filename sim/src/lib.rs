@@ -12,11 +12,17 @@
 //! Why a shim of our own instead of the `verilated`/`verilator` crates, how the build works
 //! and how to add the card core: `sim/README.md`.
 
+pub mod bench;
 pub mod equiv;
 mod error;
+pub mod faults;
 mod ffi;
+pub mod manager;
+pub mod model;
 pub mod models;
+pub mod report;
 pub mod rhdl;
+pub mod run;
 pub mod verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};

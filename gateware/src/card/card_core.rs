@@ -1,0 +1,549 @@
+//! The card core: every block of a seqfab card, board-independent.
+//!
+//! Its only interfaces are the host port (MMIO, DMA write master, one interrupt line per
+//! queue) and the two fabric ports (planes X and Y, 512-bit MAC streams plus link state).
+//! Board tops wrap it with clocks, PCIe and PHYs (`constraints/<board>/`); simulators run
+//! it whole. The block diagram and the reasons behind each boundary are in
+//! `docs/gateware.md`.
+
+use super::rx_dispatch::RxDispatch;
+use super::tx_router::TxRouter;
+use crate::engine::sequence_engine::SequenceEngine;
+use crate::fabric::heartbeat::HeartbeatTimer;
+use crate::fabric::liveness::LivenessTracker;
+use crate::fabric::rx_deframer::RxDeframer;
+use crate::fabric::tx_framer::TxFramer;
+use crate::fifo::Fifo;
+use crate::frame::FrameFields;
+use crate::host::completion_writer::CompletionWriter;
+use crate::host::dma_arbiter::DmaArbiter;
+use crate::host::mirror_writer::MirrorWriter;
+use crate::host::regfile::RegFile;
+use crate::host::request_queue::RequestQueue;
+use crate::host::stat;
+use crate::originator::originator::Originator;
+use rust_hdl::prelude::*;
+use seqfab_contract::limits::QUEUES;
+
+// `#[hdl_gen]` indexes port arrays by literal only, so the statistics wiring below uses
+// each counter's index as a number; these checks keep the numbers tied to the contract.
+const _: () = assert!(stat::DOORBELLS == 0);
+const _: () = assert!(stat::COMPLETIONS == 1);
+const _: () = assert!(stat::REQ_TX == 2);
+const _: () = assert!(stat::REQ_ACCEPTED == 3);
+const _: () = assert!(stat::FWD_STORED == 4);
+const _: () = assert!(stat::RSP_RX == 5);
+const _: () = assert!(stat::NACK_TX == 6);
+const _: () = assert!(stat::NACK_RX == 7);
+const _: () = assert!(stat::RETRIES == 8);
+const _: () = assert!(stat::TIMEOUTS == 9);
+const _: () = assert!(stat::DROP_FCS == 10);
+const _: () = assert!(stat::DROP_LENGTH == 11);
+const _: () = assert!(stat::DROP_FOREIGN == 12);
+const _: () = assert!(stat::DROP_VERSION == 13);
+const _: () = assert!(stat::DROP_TYPE == 14);
+const _: () = assert!(stat::DROP_DEST == 15);
+const _: () = assert!(stat::DROP_EPOCH == 16);
+const _: () = assert!(stat::DROP_DUP_RSP == 17);
+const _: () = assert!(stat::DROP_DOORBELL == 18);
+const _: () = assert!(stat::RX_OVERFLOW == 20);
+const _: () = assert!(stat::TX_X == 21);
+const _: () = assert!(stat::TX_Y == 22);
+const _: () = assert!(stat::RX_X == 23);
+const _: () = assert!(stat::RX_Y == 24);
+const _: () = assert!(stat::TX_ALT_PLANE == 25);
+
+/// Receive and loopback FIFOs: 16 decoded frames each. A plane's receive FIFO absorbs
+/// bursts while the engine or originator is busy; a frame that finds it full is dropped
+/// and counted (`STAT_RX_OVERFLOW`), and end-to-end retry recovers it (DESIGN.md 3).
+pub type FrameFifo = Fifo<FrameFields, 4>;
+
+/// One fabric port: a plane's MAC streams and link state.
+#[derive(LogicInterface, Default)]
+pub struct FabricPort {
+    /// Received beat: 512 bits, byte 0 in bits 7:0 (docs/gateware.md, "MAC boundary").
+    pub rx_data: Signal<In, Bits<512>>,
+    pub rx_valid: Signal<In, bool>,
+    pub rx_last: Signal<In, bool>,
+    /// Valid bytes in the received beat (1..=64).
+    pub rx_bytes: Signal<In, Bits<7>>,
+    /// Always high: Ethernet cannot be back-pressured.
+    pub rx_ready: Signal<Out, bool>,
+    /// Transmitted beat, one whole frame.
+    pub tx_data: Signal<Out, Bits<512>>,
+    pub tx_valid: Signal<Out, bool>,
+    pub tx_last: Signal<Out, bool>,
+    pub tx_bytes: Signal<Out, Bits<7>>,
+    /// The MAC takes the beat.
+    pub tx_ready: Signal<In, bool>,
+    /// The PHY reports the link up.
+    pub link_up: Signal<In, bool>,
+}
+
+#[derive(LogicBlock)]
+pub struct CardCore {
+    pub clock: Signal<In, Clock>,
+    /// MMIO byte offset in BAR0.
+    pub mmio_addr: Signal<In, Bits<32>>,
+    /// MMIO write data (one 64-bit register).
+    pub mmio_wdata: Signal<In, Bits<64>>,
+    /// MMIO write strobe (posted, always accepted).
+    pub mmio_write: Signal<In, bool>,
+    /// MMIO read strobe.
+    pub mmio_read: Signal<In, bool>,
+    /// MMIO read data, valid when `mmio_rvalid`, two cycles after the read strobe.
+    pub mmio_rdata: Signal<Out, Bits<64>>,
+    pub mmio_rvalid: Signal<Out, bool>,
+    /// DMA write: host address of a 32-byte write.
+    pub dma_addr: Signal<Out, Bits<64>>,
+    /// DMA write: the 32 bytes (a ring entry or the state mirror), byte 0 in bits 7:0.
+    pub dma_data: Signal<Out, Bits<256>>,
+    pub dma_valid: Signal<Out, bool>,
+    /// The host port takes the write.
+    pub dma_ready: Signal<In, bool>,
+    /// Interrupt request per queue: a one-clock pulse (an MSI-X message request).
+    pub irq: [Signal<Out, bool>; QUEUES],
+    /// Fabric plane X.
+    pub x: FabricPort,
+    /// Fabric plane Y.
+    pub y: FabricPort,
+    regs: RegFile,
+    queues: [RequestQueue; QUEUES],
+    originator: Originator,
+    engine: SequenceEngine,
+    mirror: MirrorWriter,
+    completions: CompletionWriter,
+    dma: DmaArbiter,
+    rx_x: RxDeframer,
+    rx_y: RxDeframer,
+    tx_x: TxFramer,
+    tx_y: TxFramer,
+    rxq_x: FrameFifo,
+    rxq_y: FrameFifo,
+    loop_engine: FrameFifo,
+    loop_host: FrameFifo,
+    dispatch: RxDispatch,
+    router: TxRouter,
+    heartbeat: HeartbeatTimer,
+    live_x: LivenessTracker,
+    live_y: LivenessTracker,
+    link_x: Signal<Local, bool>,
+    link_y: Signal<Local, bool>,
+    rx_overflow_x: Signal<Local, bool>,
+    rx_overflow_y: Signal<Local, bool>,
+    any_doorbell: Signal<Local, bool>,
+    any_doorbell_drop: Signal<Local, bool>,
+    one: Constant<Bits<2>>,
+    two: Constant<Bits<2>>,
+    three: Constant<Bits<2>>,
+    zero: Constant<Bits<2>>,
+}
+
+impl Default for CardCore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CardCore {
+    pub fn new() -> Self {
+        CardCore {
+            clock: Default::default(),
+            mmio_addr: Default::default(),
+            mmio_wdata: Default::default(),
+            mmio_write: Default::default(),
+            mmio_read: Default::default(),
+            mmio_rdata: Default::default(),
+            mmio_rvalid: Default::default(),
+            dma_addr: Default::default(),
+            dma_data: Default::default(),
+            dma_valid: Default::default(),
+            dma_ready: Default::default(),
+            irq: Default::default(),
+            x: Default::default(),
+            y: Default::default(),
+            regs: Default::default(),
+            queues: Default::default(),
+            originator: Default::default(),
+            engine: Default::default(),
+            mirror: Default::default(),
+            completions: Default::default(),
+            dma: Default::default(),
+            rx_x: Default::default(),
+            rx_y: Default::default(),
+            tx_x: Default::default(),
+            tx_y: Default::default(),
+            rxq_x: Default::default(),
+            rxq_y: Default::default(),
+            loop_engine: Default::default(),
+            loop_host: Default::default(),
+            dispatch: Default::default(),
+            router: Default::default(),
+            heartbeat: Default::default(),
+            live_x: Default::default(),
+            live_y: Default::default(),
+            link_x: Default::default(),
+            link_y: Default::default(),
+            rx_overflow_x: Default::default(),
+            rx_overflow_y: Default::default(),
+            any_doorbell: Default::default(),
+            any_doorbell_drop: Default::default(),
+            one: Constant::new(1.into()),
+            two: Constant::new(2.into()),
+            three: Constant::new(3.into()),
+            zero: Constant::new(0.into()),
+        }
+    }
+}
+
+impl Logic for CardCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(
+            self,
+            clock,
+            regs,
+            originator,
+            engine,
+            mirror,
+            completions,
+            dma,
+            rx_x,
+            rx_y,
+            tx_x,
+            tx_y,
+            rxq_x,
+            rxq_y,
+            loop_engine,
+            loop_host,
+            dispatch,
+            router,
+            heartbeat,
+            live_x,
+            live_y
+        );
+        for q in 0..4 {
+            self.queues[q].clock.next = self.clock.val();
+        }
+        self.rxq_x.clear.next = false;
+        self.rxq_y.clear.next = false;
+        self.loop_engine.clear.next = false;
+        self.loop_host.clear.next = false;
+
+        // ---- Host port: registers ----
+        self.regs.mmio_addr.next = self.mmio_addr.val();
+        self.regs.mmio_wdata.next = self.mmio_wdata.val();
+        self.regs.mmio_write.next = self.mmio_write.val();
+        self.regs.mmio_read.next = self.mmio_read.val();
+        self.mmio_rdata.next = self.regs.mmio_rdata.val();
+        self.mmio_rvalid.next = self.regs.mmio_rvalid.val();
+        self.link_x.next = self.x.link_up.val() & self.regs.plane_x_en.val();
+        self.link_y.next = self.y.link_up.val() & self.regs.plane_y_en.val();
+        self.regs.epoch.next = self.engine.epoch.val();
+        self.regs.primary_id.next = self.engine.primary_id.val();
+        self.regs.secondary_id.next = self.engine.secondary_id.val();
+        self.regs.counter.next = self.engine.counter.val();
+        self.regs.limit.next = self.engine.limit.val();
+        self.regs.stored.next = self.engine.stored.val();
+        self.regs.is_primary.next = self.engine.is_primary.val();
+        self.regs.is_secondary.next = self.engine.is_secondary.val();
+        self.regs.configured.next = self.engine.configured.val();
+        self.regs.live_x.next = self.live_x.live.val();
+        self.regs.live_y.next = self.live_y.live.val();
+        self.regs.link_x.next = self.link_x.val();
+        self.regs.link_y.next = self.link_y.val();
+
+        // ---- Request queues -> originator ----
+        self.any_doorbell.next = false;
+        self.any_doorbell_drop.next = false;
+        for q in 0..4 {
+            self.queues[q].db_valid.next = self.regs.db_valid[q].val();
+            self.queues[q].db_data.next = self.regs.db_data.val();
+            self.queues[q].enable.next = self.regs.q_enable[q].val();
+            self.queues[q].soft_reset.next = self.regs.soft_reset.val();
+            self.regs.q_fill[q].next = self.queues[q].fill.val();
+            self.regs.q_full[q].next = self.queues[q].full.val();
+            self.regs.q_overflow[q].next = self.queues[q].overflow.val();
+            self.originator.req_valid[q].next = self.queues[q].req_valid.val();
+            self.originator.req_count[q].next = self.queues[q].req_count.val();
+            self.originator.req_tag[q].next = self.queues[q].req_tag.val();
+            self.queues[q].req_ready.next = self.originator.req_ready[q].val();
+            if self.queues[q].accepted.val() {
+                self.any_doorbell.next = true;
+            }
+            if self.queues[q].dropped.val() {
+                self.any_doorbell_drop.next = true;
+            }
+        }
+        self.originator.node_id.next = self.regs.node_id.val();
+        self.originator.enabled.next = self.regs.enable.val();
+        self.originator.epoch.next = self.engine.epoch.val();
+        self.originator.primary_id.next = self.engine.primary_id.val();
+        self.originator.configured.next = self.engine.configured.val();
+        self.originator.request_timeout.next = self.regs.request_timeout.val();
+        self.originator.max_retries.next = self.regs.max_retries.val();
+        self.originator.soft_reset.next = self.regs.soft_reset.val();
+
+        // ---- Completions and the state mirror -> DMA ----
+        self.completions.cpl_valid.next = self.originator.cpl_valid.val();
+        self.originator.cpl_ready.next = self.completions.cpl_ready.val();
+        self.completions.cpl_queue.next = self.originator.cpl_queue.val();
+        self.completions.cpl_value.next = self.originator.cpl_value.val();
+        self.completions.cpl_count.next = self.originator.cpl_count.val();
+        self.completions.cpl_epoch.next = self.originator.cpl_epoch.val();
+        self.completions.cpl_tag.next = self.originator.cpl_tag.val();
+        self.completions.cpl_status.next = self.originator.cpl_status.val();
+        for q in 0..4 {
+            self.completions.ring_base[q].next = self.regs.ring_base[q].val();
+            self.completions.ring_log2[q].next = self.regs.ring_log2[q].val();
+            self.completions.ring_reset[q].next = self.regs.ring_reset[q].val();
+            self.completions.irq_enable[q].next = self.regs.q_irq_enable[q].val();
+            self.completions.irq_armed[q].next = self.regs.q_irq_armed[q].val();
+            self.regs.q_produced[q].next = self.completions.produced[q].val();
+            self.regs.q_irq_fired[q].next = self.completions.irq_fired[q].val();
+            self.irq[q].next = self.completions.irq[q].val();
+        }
+        self.mirror.counter.next = self.engine.counter.val();
+        self.mirror.stored.next = self.engine.stored.val();
+        self.mirror.limit.next = self.engine.limit.val();
+        self.mirror.epoch.next = self.engine.epoch.val();
+        self.mirror.mirror_addr.next = self.regs.mirror_addr.val();
+        self.engine.mirrored_stored.next = self.mirror.mirrored_stored.val();
+        self.engine.mirror_on.next = self.mirror.mirror_on.val();
+        self.dma.a_addr.next = self.completions.dma_addr.val();
+        self.dma.a_data.next = self.completions.dma_data.val();
+        self.dma.a_valid.next = self.completions.dma_valid.val();
+        self.completions.dma_ready.next = self.dma.a_ready.val();
+        self.dma.b_addr.next = self.mirror.dma_addr.val();
+        self.dma.b_data.next = self.mirror.dma_data.val();
+        self.dma.b_valid.next = self.mirror.dma_valid.val();
+        self.mirror.dma_ready.next = self.dma.b_ready.val();
+        self.dma_addr.next = self.dma.dma_addr.val();
+        self.dma_data.next = self.dma.dma_data.val();
+        self.dma_valid.next = self.dma.dma_valid.val();
+        self.dma.dma_ready.next = self.dma_ready.val();
+
+        // ---- Engine ----
+        self.engine.node_id.next = self.regs.node_id.val();
+        self.engine.enabled.next = self.regs.enable.val();
+
+        // ---- Fabric receive: deframers -> receive FIFOs ----
+        self.rx_x.rx_data.next = self.x.rx_data.val();
+        self.rx_x.rx_valid.next = self.x.rx_valid.val() & self.link_x.val();
+        self.rx_x.rx_last.next = self.x.rx_last.val();
+        self.rx_x.rx_bytes.next = self.x.rx_bytes.val();
+        self.rx_x.node_id.next = self.regs.node_id.val();
+        self.x.rx_ready.next = self.rx_x.rx_ready.val();
+        self.rxq_x.data_in.next = self.rx_x.frame.val();
+        self.rxq_x.write.next = self.rx_x.frame_valid.val() & !self.rxq_x.full.val();
+        self.rx_overflow_x.next = self.rx_x.frame_valid.val() & self.rxq_x.full.val();
+        self.rx_y.rx_data.next = self.y.rx_data.val();
+        self.rx_y.rx_valid.next = self.y.rx_valid.val() & self.link_y.val();
+        self.rx_y.rx_last.next = self.y.rx_last.val();
+        self.rx_y.rx_bytes.next = self.y.rx_bytes.val();
+        self.rx_y.node_id.next = self.regs.node_id.val();
+        self.y.rx_ready.next = self.rx_y.rx_ready.val();
+        self.rxq_y.data_in.next = self.rx_y.frame.val();
+        self.rxq_y.write.next = self.rx_y.frame_valid.val() & !self.rxq_y.full.val();
+        self.rx_overflow_y.next = self.rx_y.frame_valid.val() & self.rxq_y.full.val();
+
+        // ---- Dispatch: receive and loopback FIFOs -> engine / originator / mgmt / liveness ----
+        self.dispatch.x_frame.next = self.rxq_x.data_out.val();
+        self.dispatch.x_valid.next = self.rxq_x.valid.val();
+        self.rxq_x.read.next = self.dispatch.x_ready.val();
+        self.dispatch.y_frame.next = self.rxq_y.data_out.val();
+        self.dispatch.y_valid.next = self.rxq_y.valid.val();
+        self.rxq_y.read.next = self.dispatch.y_ready.val();
+        self.dispatch.le_frame.next = self.loop_engine.data_out.val();
+        self.dispatch.le_valid.next = self.loop_engine.valid.val();
+        self.loop_engine.read.next = self.dispatch.le_ready.val();
+        self.dispatch.lh_frame.next = self.loop_host.data_out.val();
+        self.dispatch.lh_valid.next = self.loop_host.valid.val();
+        self.loop_host.read.next = self.dispatch.lh_ready.val();
+        self.engine.in_frame.next = self.dispatch.eng_frame.val();
+        self.engine.in_valid.next = self.dispatch.eng_valid.val();
+        self.dispatch.eng_ready.next = self.engine.in_ready.val();
+        self.originator.rsp_frame.next = self.dispatch.orig_frame.val();
+        self.originator.rsp_valid.next = self.dispatch.orig_valid.val();
+        self.dispatch.orig_ready.next = self.originator.rsp_ready.val();
+        self.regs.mgmt_rx.next = self.dispatch.mgmt_frame.val();
+        self.regs.mgmt_rx_valid.next = self.dispatch.mgmt_valid.val();
+
+        // ---- Liveness ----
+        self.heartbeat.period.next = self.regs.heartbeat_period.val();
+        self.heartbeat.enable.next = true;
+        self.live_x.tick.next = self.heartbeat.tick.val();
+        self.live_x.misses.next = self.regs.liveness_misses.val();
+        self.live_x.heard.next = self.dispatch.hb_x.val();
+        self.live_x.heard_node.next = self.dispatch.hb_x_node.val();
+        self.live_x.link_up.next = self.link_x.val();
+        self.live_y.tick.next = self.heartbeat.tick.val();
+        self.live_y.misses.next = self.regs.liveness_misses.val();
+        self.live_y.heard.next = self.dispatch.hb_y.val();
+        self.live_y.heard_node.next = self.dispatch.hb_y_node.val();
+        self.live_y.link_up.next = self.link_y.val();
+
+        // ---- Transmit: engine / originator / mgmt -> router -> framers or loopbacks ----
+        self.router.node_id.next = self.regs.node_id.val();
+        self.router.epoch.next = self.engine.epoch.val();
+        self.router.live_x.next = self.live_x.live.val();
+        self.router.live_y.next = self.live_y.live.val();
+        self.router.link_x.next = self.link_x.val();
+        self.router.link_y.next = self.link_y.val();
+        self.router.enable_x.next = self.regs.plane_x_en.val();
+        self.router.enable_y.next = self.regs.plane_y_en.val();
+        self.router.prefer_y.next = self.regs.prefer_y.val();
+        self.router.hb_tick.next = self.heartbeat.tick.val();
+        self.router.hb_enable.next = self.regs.heartbeat_en.val();
+        self.router.eng_frame.next = self.engine.out_frame.val();
+        self.router.eng_valid.next = self.engine.out_valid.val();
+        self.engine.out_ready.next = self.router.eng_ready.val();
+        self.router.orig_frame.next = self.originator.req_frame.val();
+        self.router.orig_valid.next = self.originator.req_frame_valid.val();
+        self.originator.req_frame_ready.next = self.router.orig_ready.val();
+        self.router.mgmt_frame.next = self.regs.mgmt_tx.val();
+        self.router.mgmt_valid.next = self.regs.mgmt_tx_valid.val();
+        self.regs.mgmt_tx_ready.next = self.router.mgmt_ready.val();
+        self.loop_engine.data_in.next = self.router.le_frame.val();
+        self.loop_engine.write.next = self.router.le_valid.val() & !self.loop_engine.full.val();
+        self.router.le_ready.next = !self.loop_engine.full.val();
+        self.loop_host.data_in.next = self.router.lh_frame.val();
+        self.loop_host.write.next = self.router.lh_valid.val() & !self.loop_host.full.val();
+        self.router.lh_ready.next = !self.loop_host.full.val();
+        self.tx_x.frame.next = self.router.x_frame.val();
+        self.tx_x.frame_valid.next = self.router.x_valid.val();
+        self.router.x_ready.next = self.tx_x.frame_ready.val();
+        self.x.tx_data.next = self.tx_x.tx_data.val();
+        self.x.tx_valid.next = self.tx_x.tx_valid.val();
+        self.x.tx_last.next = self.tx_x.tx_last.val();
+        self.x.tx_bytes.next = self.tx_x.tx_bytes.val();
+        self.tx_x.tx_ready.next = self.x.tx_ready.val();
+        self.tx_y.frame.next = self.router.y_frame.val();
+        self.tx_y.frame_valid.next = self.router.y_valid.val();
+        self.router.y_ready.next = self.tx_y.frame_ready.val();
+        self.y.tx_data.next = self.tx_y.tx_data.val();
+        self.y.tx_valid.next = self.tx_y.tx_valid.val();
+        self.y.tx_last.next = self.tx_y.tx_last.val();
+        self.y.tx_bytes.next = self.tx_y.tx_bytes.val();
+        self.tx_y.tx_ready.next = self.y.tx_ready.val();
+
+        // ---- Statistics ----
+        for k in 0..stat::COUNT {
+            self.regs.stat_inc[k].next = self.zero.val();
+        }
+        if self.any_doorbell.val() {
+            self.regs.stat_inc[0].next = self.one.val();
+        }
+        if self.any_doorbell_drop.val() {
+            self.regs.stat_inc[18].next = self.one.val();
+        }
+        if self.completions.written.val() {
+            self.regs.stat_inc[1].next = self.one.val();
+        }
+        if self.originator.req_tx.val() {
+            self.regs.stat_inc[2].next = self.one.val();
+        }
+        if self.engine.req_accepted.val() {
+            self.regs.stat_inc[3].next = self.one.val();
+        }
+        if self.engine.fwd_stored.val() {
+            self.regs.stat_inc[4].next = self.one.val();
+        }
+        if self.originator.rsp_rx.val() {
+            self.regs.stat_inc[5].next = self.one.val();
+        }
+        if self.engine.nack_tx.val() {
+            self.regs.stat_inc[6].next = self.one.val();
+        }
+        if self.originator.nack_rx.val() {
+            self.regs.stat_inc[7].next = self.one.val();
+        }
+        if self.originator.retries.val() {
+            self.regs.stat_inc[8].next = self.one.val();
+        }
+        if self.originator.timeouts.val() {
+            self.regs.stat_inc[9].next = self.one.val();
+        }
+        if self.originator.drop_dup_rsp.val() {
+            self.regs.stat_inc[17].next = self.one.val();
+        }
+        if self.tx_x.sent.val() {
+            self.regs.stat_inc[21].next = self.one.val();
+        }
+        if self.tx_y.sent.val() {
+            self.regs.stat_inc[22].next = self.one.val();
+        }
+        if self.rx_x.good.val() {
+            self.regs.stat_inc[23].next = self.one.val();
+        }
+        if self.rx_y.good.val() {
+            self.regs.stat_inc[24].next = self.one.val();
+        }
+        if self.router.alternate.val() {
+            self.regs.stat_inc[25].next = self.one.val();
+        }
+        // Counters fed from both planes (or two blocks) may see two events in one clock.
+        if self.rx_x.drop_fcs.val() | self.rx_y.drop_fcs.val() {
+            self.regs.stat_inc[10].next = self.one.val();
+        }
+        if self.rx_x.drop_fcs.val() & self.rx_y.drop_fcs.val() {
+            self.regs.stat_inc[10].next = self.two.val();
+        }
+        if self.rx_x.drop_length.val() | self.rx_y.drop_length.val() {
+            self.regs.stat_inc[11].next = self.one.val();
+        }
+        if self.rx_x.drop_length.val() & self.rx_y.drop_length.val() {
+            self.regs.stat_inc[11].next = self.two.val();
+        }
+        if self.rx_x.drop_foreign.val() | self.rx_y.drop_foreign.val() {
+            self.regs.stat_inc[12].next = self.one.val();
+        }
+        if self.rx_x.drop_foreign.val() & self.rx_y.drop_foreign.val() {
+            self.regs.stat_inc[12].next = self.two.val();
+        }
+        if self.rx_x.drop_version.val() | self.rx_y.drop_version.val() {
+            self.regs.stat_inc[13].next = self.one.val();
+        }
+        if self.rx_x.drop_version.val() & self.rx_y.drop_version.val() {
+            self.regs.stat_inc[13].next = self.two.val();
+        }
+        if self.rx_x.drop_dest.val() | self.rx_y.drop_dest.val() {
+            self.regs.stat_inc[15].next = self.one.val();
+        }
+        if self.rx_x.drop_dest.val() & self.rx_y.drop_dest.val() {
+            self.regs.stat_inc[15].next = self.two.val();
+        }
+        if self.rx_overflow_x.val() | self.rx_overflow_y.val() {
+            self.regs.stat_inc[20].next = self.one.val();
+        }
+        if self.rx_overflow_x.val() & self.rx_overflow_y.val() {
+            self.regs.stat_inc[20].next = self.two.val();
+        }
+        if self.engine.drop_epoch.val() | self.originator.drop_epoch.val() {
+            self.regs.stat_inc[16].next = self.one.val();
+        }
+        if self.engine.drop_epoch.val() & self.originator.drop_epoch.val() {
+            self.regs.stat_inc[16].next = self.two.val();
+        }
+        // Frames a block cannot use count with the unknown types: the kind was wrong for it.
+        if self.rx_x.drop_type.val() | self.rx_y.drop_type.val() | self.engine.drop_other.val() {
+            self.regs.stat_inc[14].next = self.one.val();
+        }
+        if (self.rx_x.drop_type.val() & self.rx_y.drop_type.val())
+            | (self.rx_x.drop_type.val() & self.engine.drop_other.val())
+            | (self.rx_y.drop_type.val() & self.engine.drop_other.val())
+        {
+            self.regs.stat_inc[14].next = self.two.val();
+        }
+        if self.rx_x.drop_type.val() & self.rx_y.drop_type.val() & self.engine.drop_other.val() {
+            self.regs.stat_inc[14].next = self.three.val();
+        }
+    }
+}
+
+/// The card core's Verilog (top module `top`), as simulators and board flows consume it.
+pub fn card_core_verilog() -> String {
+    let mut core = CardCore::new();
+    core.connect_all();
+    generate_verilog(&core)
+}

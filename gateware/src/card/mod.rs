@@ -1,0 +1,9 @@
+//! The card: board-independent core and its internal frame routing.
+
+pub mod card_core;
+pub mod rx_dispatch;
+pub mod tx_router;
+
+pub use card_core::{card_core_verilog, CardCore};
+pub use model::RustHdlCard;
+pub mod model;

@@ -1,0 +1,109 @@
+//! The card core in rust-hdl's simulator as a [`CardModel`], stepped one clock per call.
+//!
+//! rust-hdl's `Simulation` runs testbenches as threads against a clock; the cluster and
+//! equivalence harnesses instead step every card from one loop. rust-hdl's own
+//! `simulate()` settles the combinational logic, so a clock is: set the inputs, settle
+//! with the clock low, read the outputs (the pre-edge values the [`CardModel`] contract
+//! asks for), raise the clock and settle again.
+
+use super::CardCore;
+use rust_hdl::prelude::*;
+use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
+
+/// Passes through `simulate` allowed for the logic to settle.
+const SETTLE_ITERATIONS: usize = 200;
+
+pub struct RustHdlCard {
+    core: Box<CardCore>,
+}
+
+impl Default for RustHdlCard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RustHdlCard {
+    pub fn new() -> Self {
+        let mut core = Box::new(CardCore::new());
+        core.connect_all();
+        core.clock.next = Clock { clk: false };
+        assert!(
+            simulate(core.as_mut(), SETTLE_ITERATIONS),
+            "card core does not settle"
+        );
+        RustHdlCard { core }
+    }
+}
+
+/// Bytes (byte 0 in bits 7:0) to a bit vector.
+pub fn bits_from_bytes<const N: usize>(bytes: &[u8]) -> Bits<N> {
+    let mut out = Bits::<N>::default();
+    for (k, chunk) in bytes.chunks(8).enumerate() {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        out = out | (Bits::<N>::from(u64::from_le_bytes(w)) << ((k * 64) as u64));
+    }
+    out
+}
+
+/// A bit vector to bytes (byte 0 from bits 7:0).
+pub fn bytes_from_bits<const N: usize, const B: usize>(bits: Bits<N>) -> [u8; B] {
+    let mut out = [0u8; B];
+    for (k, chunk) in out.chunks_mut(8).enumerate() {
+        let w = (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64();
+        chunk.copy_from_slice(&w.to_le_bytes()[..chunk.len()]);
+    }
+    out
+}
+
+fn drive_mac(port: &mut super::card_core::FabricPort, m: &MacIn) {
+    port.rx_data.next = bits_from_bytes(&m.rx_data);
+    port.rx_valid.next = m.rx_valid;
+    port.rx_last.next = m.rx_last;
+    port.rx_bytes.next = (m.rx_bytes as u64).into();
+    port.tx_ready.next = m.tx_ready;
+    port.link_up.next = m.link_up;
+}
+
+fn sample_mac(port: &super::card_core::FabricPort) -> MacOut {
+    MacOut {
+        tx_data: bytes_from_bits(port.tx_data.val()),
+        tx_valid: port.tx_valid.val(),
+        tx_last: port.tx_last.val(),
+        tx_bytes: port.tx_bytes.val().to_u64() as u8,
+        rx_ready: port.rx_ready.val(),
+    }
+}
+
+impl CardModel for RustHdlCard {
+    fn step(&mut self, i: &CardInputs) -> CardOutputs {
+        let c = self.core.as_mut();
+        c.mmio_addr.next = (i.mmio_addr as u64).into();
+        c.mmio_wdata.next = i.mmio_wdata.into();
+        c.mmio_write.next = i.mmio_write;
+        c.mmio_read.next = i.mmio_read;
+        c.dma_ready.next = i.dma_ready;
+        drive_mac(&mut c.x, &i.x);
+        drive_mac(&mut c.y, &i.y);
+        c.clock.next = Clock { clk: false };
+        assert!(simulate(c, SETTLE_ITERATIONS), "card core does not settle");
+        let mut irq = [false; seqfab_contract::limits::QUEUES];
+        for (q, v) in irq.iter_mut().enumerate() {
+            *v = c.irq[q].val();
+        }
+        let out = CardOutputs {
+            mmio_rdata: c.mmio_rdata.val().to_u64(),
+            mmio_rvalid: c.mmio_rvalid.val(),
+            dma_addr: c.dma_addr.val().to_u64(),
+            dma_data: bytes_from_bits(c.dma_data.val()),
+            dma_valid: c.dma_valid.val(),
+            irq,
+            x: sample_mac(&c.x),
+            y: sample_mac(&c.y),
+        };
+        c.clock.next = Clock { clk: true };
+        assert!(simulate(c, SETTLE_ITERATIONS), "card core does not settle");
+        out
+    }
+}

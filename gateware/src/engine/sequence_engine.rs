@@ -1,0 +1,2088 @@
+//! The generator logic of one card: roles, epoch, counter, limit and stored value.
+//!
+//! Every card runs one engine; what it does with a frame depends on the roles the
+//! management process gave it (DESIGN.md 1): as the *primary* it answers REQ with FWD
+//! (issuing `[counter, counter+count)`), as the *secondary* it stores FWD's range and
+//! answers with RSP, and on any card it applies CONFIG and answers STATE_QUERY. The card
+//! core's dispatcher feeds it REQ, FWD, CONFIG and STATE_QUERY (including the FWDs the card
+//! sends itself when it is primary and secondary at once); anything else is dropped and
+//! counted.
+//!
+//! # Pipeline
+//!
+//! ```text
+//!  in_frame ─> [in_skid] ─> [R + flags] ─> P ─> [direct] ─┐ (RSPs first)
+//!   +end, kind              ^ epoch, roles,   │            ├─> [out_skid] ─> out_frame
+//!                             limit           └─> [rsp_gate]┘
+//!                                                   ^ mirrored_stored, mirror_on
+//! ```
+//!
+//! - `in_skid` ([`SkidBuffer`]) registers the input and `in_ready`; on the way in it
+//!   precomputes what needs no state: `end = value + count` (the FWD's stored value) and
+//!   a one-hot decode of the kind, so that P holds no adder in series with a compare
+//!   except the counter's own.
+//! - **R** holds the frame P works on, with *flags* computed as it enters from the state
+//!   that changes only by CONFIG: epoch equal / greater, the roles (`src == primary_id`,
+//!   `node_id == primary_id / secondary_id`), the CONFIG limit-raise test (`aux > limit`,
+//!   64 bits), and from these the kind's verdict (REQ passes the role tests, FWD is
+//!   stored / NACKed / dropped, which statistic a drop counts, the static NACK reason).
+//!   This takes the wide compares and most of the decision logic off P's paths.
+//!   `enabled` is sampled here too: a frame already in R when CONTROL.ENABLE changes is
+//!   handled with the old value (a skew of a few cycles against a management write
+//!   that is asynchronous to the traffic anyway). The flags cannot go stale: R is not refilled in the cycle a CONFIG
+//!   leaves it, so the next frame's flags are computed after the CONFIG's edge (in the
+//!   cycle P spends on the CONFIG_ACK anyway).
+//! - **P** processes one frame per clock and updates the state. The counter loop is the
+//!   only single-cycle 64-bit arithmetic: `counter += count` and `remaining -= count`
+//!   where `remaining = limit - counter` (saturating) is kept as a register, so the limit
+//!   test is a 32-bit compare (`count` is 32 bits; `remaining < 2^32` is a register) and
+//!   the wrap test (`count > !counter`) only picks a NACK reason, off the counter path. A CONFIG takes P three cycles: the first applies it, the second
+//!   recomputes `remaining` from the new registers and builds the CONFIG_ACK from them,
+//!   the third lets `rem_hi_zero` (`remaining < 2^32`) catch up.
+//! - `direct` is the register for P's answers (FWD, NACK, CONFIG_ACK, STATE_REPLY).
+//! - `rsp_gate` ([`RspGate`]) holds the RSPs of stored ranges until the state mirror
+//!   covers them (I3, docs/gateware.md decision 6).
+//! - `out_skid` ([`SkidBuffer`]) registers the output. The merge in front of it gives the
+//!   RSP gate priority (the gate is bounded and its entries already wait for the mirror;
+//!   `direct` cannot starve, because once P stalls on it no new RSPs arrive).
+//!
+//! # Latency (clock edges from the input handshake to `out_valid`, no back-pressure)
+//!
+//! | frame | answer | cycles |
+//! |---|---|---|
+//! | REQ | FWD or NACK | 4 |
+//! | FWD | RSP, `mirror_on` low | 4 |
+//! | FWD | RSP, `mirror_on` high | 5 + the cycles until `mirrored_stored` covers it |
+//! | FWD | NACK(NotSecondary) | 4 |
+//! | STATE_QUERY | STATE_REPLY | 4 |
+//! | CONFIG | CONFIG_ACK | 5, after the RSP gate has drained; P is busy 3 cycles |
+//!
+//! Sustained rate: one frame per clock in and one answer per clock out for REQ, FWD and
+//! STATE_QUERY in any mix, while `out_ready` stays high (and for FWDs while the mirror
+//! lags by less than about [`RSP_GATE_DEPTH`] cycles).
+//!
+//! # Decisions made here (the brief left them open)
+//!
+//! - **`count == 0`** is an empty range, not an error: the REQ passes the same checks
+//!   (it never wraps and never reaches the limit, even when a CONFIG set the counter past
+//!   the limit: the limit test is `count > max(limit - counter, 0)`), the FWD carries
+//!   `[counter, counter)`, the secondary stores `max(stored, value)` and the RSP delivers
+//!   nothing. No special case sits on the counter path and no number is issued by it.
+//!   The originator never sends 0.
+//! - **FWD while disabled** (right epoch) is dropped silently and counted in
+//!   `drop_other`, like a frame the card cannot use: the originator's retry handles it.
+//!   A FWD of another epoch is checked first (`drop_epoch`, silent: a zombie primary's
+//!   FWD must die without an answer).
+//! - **Unconfigured card**: `is_primary`/`is_secondary` also require `configured`
+//!   (epoch != 0), so a card that was never configured answers REQ with NACK(NotPrimary)
+//!   (epoch 0 matches) and FWD with NACK(NotSecondary), whatever its node id.
+//! - **CONFIG waits for the RSP gate to drain** before it is applied, so that every RSP of
+//!   an epoch leaves before the epoch changes (RSPs take the epoch from the register) and
+//!   a CONFIG_ACK follows every RSP of the ranges stored before it. CONFIG_ACK and
+//!   STATE_REPLY copy the request's `tag` and `origin` so management can match them.
+//! - NACKs carry `count` and `tag` of the request, `epoch` echoes the request's epoch,
+//!   `value` holds the engine's own epoch (contract frame table), `aux`/`extra` are 0.
+
+use super::rsp_gate::{RspEntry, RspGate, RSP_GATE_DEPTH};
+use super::skid_buffer::SkidBuffer;
+use super::zero_extend::ZeroExtend;
+use crate::frame::{type_code, FrameFields};
+use rust_hdl::prelude::*;
+use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason};
+
+/// What the input register holds: the fields of the frame that the engine uses, plus
+/// what can be computed from the frame alone (292 bits instead of 312 + 68).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct EngineInput {
+    pub src: Bits<8>,
+    pub origin: Bits<8>,
+    pub epoch: Bits<32>,
+    pub tag: Bits<16>,
+    pub count: Bits<32>,
+    pub value: Bits<64>,
+    pub aux: Bits<64>,
+    /// `value + count` (the FWD's end of range).
+    pub end: Bits<64>,
+    pub is_req: Bit,
+    pub is_fwd: Bit,
+    pub is_config: Bit,
+    pub is_query: Bit,
+}
+
+/// The sequence engine of one card (see the module doc).
+#[derive(LogicBlock)]
+pub struct SequenceEngine {
+    /// Card clock.
+    pub clock: Signal<In, Clock>,
+    /// Frame from the card core's dispatcher (REQ, FWD, CONFIG, STATE_QUERY; others are
+    /// dropped and counted in `drop_other`). Its `dst`, `reason` and `extra` are ignored.
+    pub in_frame: Signal<In, FrameFields>,
+    /// `in_frame` holds a frame.
+    pub in_valid: Signal<In, Bit>,
+    /// The engine takes `in_frame` at the next edge if `in_valid` (a register output).
+    pub in_ready: Signal<Out, Bit>,
+    /// Answer to send (FWD, RSP, NACK, CONFIG_ACK, STATE_REPLY), `src` = `node_id`.
+    pub out_frame: Signal<Out, FrameFields>,
+    /// `out_frame` holds a frame (a register output).
+    pub out_valid: Signal<Out, Bit>,
+    /// The card core takes `out_frame` at the next edge.
+    pub out_ready: Signal<In, Bit>,
+    /// This card's node id (`NODE_ID` register; set before `enabled`).
+    pub node_id: Signal<In, Bits<8>>,
+    /// `CONTROL.ENABLE`: while low, REQs get NACK(Busy) and FWDs are dropped; CONFIG and
+    /// STATE_QUERY still work.
+    pub enabled: Signal<In, Bit>,
+    /// `stored` as written by the last state-mirror DMA write that was accepted (from the
+    /// host's MirrorWriter).
+    pub mirrored_stored: Signal<In, Bits<64>>,
+    /// A state mirror is configured (`MIRROR_ADDR != 0`): RSPs wait until
+    /// `mirrored_stored` covers them. Low: RSPs leave at once (the register is the store).
+    pub mirror_on: Signal<In, Bit>,
+    /// Current epoch (0: never configured).
+    pub epoch: Signal<Out, Bits<32>>,
+    /// Primary of the current epoch.
+    pub primary_id: Signal<Out, Bits<8>>,
+    /// Secondary of the current epoch.
+    pub secondary_id: Signal<Out, Bits<8>>,
+    /// Next number the primary issues.
+    pub counter: Signal<Out, Bits<64>>,
+    /// The primary never issues a number at or above this.
+    pub limit: Signal<Out, Bits<64>>,
+    /// End of the highest range this card stored as secondary.
+    pub stored: Signal<Out, Bits<64>>,
+    /// This card is the configured primary (`configured && primary_id == node_id`).
+    pub is_primary: Signal<Out, Bit>,
+    /// This card is the configured secondary.
+    pub is_secondary: Signal<Out, Bit>,
+    /// `epoch != 0`: a CONFIG was applied once.
+    pub configured: Signal<Out, Bit>,
+    /// One-cycle pulse: a REQ was accepted (a FWD was issued): `STAT_REQ_ACCEPTED`.
+    pub req_accepted: Signal<Out, Bit>,
+    /// One-cycle pulse: a FWD's range was stored: `STAT_FWD_STORED`.
+    pub fwd_stored: Signal<Out, Bit>,
+    /// One-cycle pulse: a NACK was produced: `STAT_NACK_TX`.
+    pub nack_tx: Signal<Out, Bit>,
+    /// One-cycle pulse: a REQ or FWD of another epoch, or a refused CONFIG:
+    /// `STAT_DROP_EPOCH`.
+    pub drop_epoch: Signal<Out, Bit>,
+    /// One-cycle pulse: a frame the engine cannot use (another kind, FWD while
+    /// disabled).
+    pub drop_other: Signal<Out, Bit>,
+
+    // Blocks.
+    in_skid: SkidBuffer<EngineInput>,
+    rsp_gate: RspGate,
+    out_skid: SkidBuffer<FrameFields>,
+    /// Exact-width zero extensions (lint-clean; see [`ZeroExtend`]). Each is fed
+    /// straight from a register or port, which keeps Verilator's scheduler free of
+    /// false loops through the engine's combinational block.
+    wide_in_count: ZeroExtend<32, 64>,
+    wide_count: ZeroExtend<32, 64>,
+    wide_epoch: ZeroExtend<32, 64>,
+    wide_primary: ZeroExtend<8, 32>,
+    wide_secondary: ZeroExtend<8, 32>,
+
+    // Stage R: the frame P works on, and its precomputed flags.
+    r_in: DFF<EngineInput>,
+    r_valid: DFF<Bit>,
+    /// `epoch > epoch_r` (a CONFIG of a newer epoch).
+    f_epoch_gt: DFF<Bit>,
+    /// Same epoch, flags exactly `SET_LIMIT`, `aux > limit_r` (a CONFIG window raise).
+    f_cfg_raise: DFF<Bit>,
+    /// A REQ of this epoch at its primary (the tests that do not involve the counter).
+    f_req_pass: DFF<Bit>,
+    /// A FWD of this epoch at its secondary, from its primary.
+    f_fwd_store: DFF<Bit>,
+    /// A FWD of this epoch that fails those role checks (NACK(NotSecondary)).
+    f_fwd_nack: DFF<Bit>,
+    /// Not a REQ that passes the enable, epoch and role tests: a NACK's reason is
+    /// `f_reason`, not wrap or limit.
+    f_static_nack: DFF<Bit>,
+    /// That reason (Busy, StaleEpoch, NotPrimary or NotSecondary).
+    f_reason: DFF<Bits<8>>,
+    /// P answers this frame through `direct` (REQ, STATE_QUERY, FWD to NACK).
+    f_need_direct: DFF<Bit>,
+    /// Counted in `drop_epoch` / `drop_other` when P takes it.
+    f_drop_epoch: DFF<Bit>,
+    f_drop_other: DFF<Bit>,
+
+    // State.
+    epoch_r: DFF<Bits<32>>,
+    primary_r: DFF<Bits<8>>,
+    secondary_r: DFF<Bits<8>>,
+    counter_r: DFF<Bits<64>>,
+    limit_r: DFF<Bits<64>>,
+    stored_r: DFF<Bits<64>>,
+    /// `max(limit - counter, 0)`, kept beside the counter so the limit test is narrow.
+    remaining_r: DFF<Bits<64>>,
+    /// `remaining < 2^32`, kept as a register so the limit test is one 32-bit compare.
+    rem_hi_zero: DFFWithInit<Bit>,
+    /// The cycle after the CONFIG_ACK: `rem_hi_zero` catches up with the recomputed
+    /// `remaining`, so P waits.
+    settle: DFF<Bit>,
+    configured_r: DFF<Bit>,
+    is_primary_r: DFF<Bit>,
+    is_secondary_r: DFF<Bit>,
+    /// A CONFIG was taken last cycle: recompute `remaining` and send its CONFIG_ACK.
+    ack_pending: DFF<Bit>,
+    /// The CONFIG_ACK's destination, tag and origin (copied from the CONFIG).
+    ack_dst: DFF<Bits<8>>,
+    ack_tag: DFF<Bits<16>>,
+    ack_origin: DFF<Bits<8>>,
+    /// The CONFIG was refused (CONFIG_ACK reason 1).
+    ack_refused: DFF<Bit>,
+    /// P's answer waiting for the output.
+    direct: DFF<FrameFields>,
+    direct_valid: DFF<Bit>,
+    /// `direct` is a FWD: the merge overrides kind, reason, dst and value with the two
+    /// registers below. Keeping the REQ's accept decision (which waits for the limit
+    /// compare) in one flip-flop keeps it off `direct`'s 312 input multiplexers.
+    direct_fwd: DFF<Bit>,
+    direct_fwd_value: DFF<Bits<64>>,
+    direct_fwd_dst: DFF<Bits<8>>,
+    /// `direct` is a NACK whose reason depends on the counter: WouldWrap if
+    /// `direct_wrap`, else LimitReached (also chosen in the merge, for the same reason).
+    direct_dyn: DFF<Bit>,
+    direct_wrap: DFF<Bit>,
+    // Statistics pulses (registered).
+    req_accepted_r: DFF<Bit>,
+    fwd_stored_r: DFF<Bit>,
+    nack_tx_r: DFF<Bit>,
+    drop_epoch_r: DFF<Bit>,
+    drop_other_r: DFF<Bit>,
+
+    // Constants.
+    k_req: Constant<Bits<8>>,
+    k_fwd: Constant<Bits<8>>,
+    k_rsp: Constant<Bits<8>>,
+    k_nack: Constant<Bits<8>>,
+    k_config: Constant<Bits<8>>,
+    k_config_ack: Constant<Bits<8>>,
+    k_query: Constant<Bits<8>>,
+    k_reply: Constant<Bits<8>>,
+    r_none: Constant<Bits<8>>,
+    r_refused: Constant<Bits<8>>,
+    r_busy: Constant<Bits<8>>,
+    r_stale: Constant<Bits<8>>,
+    r_not_primary: Constant<Bits<8>>,
+    r_wrap: Constant<Bits<8>>,
+    r_limit: Constant<Bits<8>>,
+    r_not_secondary: Constant<Bits<8>>,
+    /// CONFIG flags byte that a same-epoch CONFIG must carry exactly (`SET_LIMIT`).
+    f_set_limit_only: Constant<Bits<8>>,
+    /// `StateWord.enabled` bit.
+    sw_enabled: Constant<Bits<32>>,
+    zero64: Constant<Bits<64>>,
+    zero32: Constant<Bits<32>>,
+    one32: Constant<Bits<32>>,
+
+    // R's combinational signals.
+    r_load: Signal<Local, Bit>,
+    nx_cfg_word: Signal<Local, Bits<32>>,
+    nx_epoch_eq: Signal<Local, Bit>,
+    nx_epoch_gt: Signal<Local, Bit>,
+    nx_cfg_raise: Signal<Local, Bit>,
+    nx_fwd_nack: Signal<Local, Bit>,
+    nx_from_primary: Signal<Local, Bit>,
+    now_primary: Signal<Local, Bit>,
+    now_secondary: Signal<Local, Bit>,
+    // P's combinational signals.
+    head: Signal<Local, EngineInput>,
+    h_req: Signal<Local, Bit>,
+    h_fwd: Signal<Local, Bit>,
+    h_cfg: Signal<Local, Bit>,
+    h_query: Signal<Local, Bit>,
+    would_wrap: Signal<Local, Bit>,
+    over_limit: Signal<Local, Bit>,
+    /// `count > remaining[31:0]` (also the borrow out of the low half of the subtraction).
+    cmp_lo: Signal<Local, Bit>,
+    /// `remaining[63:32] == 0` / `== 1`, from the register.
+    hi_is_zero: Signal<Local, Bit>,
+    hi_is_one: Signal<Local, Bit>,
+    req_ok: Signal<Local, Bit>,
+    req_reason: Signal<Local, Bits<8>>,
+    /// `direct` takes a FWD (the one late select of its input multiplexers).
+    sel_fwd: Signal<Local, Bit>,
+    fwd_store: Signal<Local, Bit>,
+    fwd_nack: Signal<Local, Bit>,
+    cfg_word: Signal<Local, Bits<32>>,
+    cfg_new: Signal<Local, Bit>,
+    cfg_raise: Signal<Local, Bit>,
+    state_word: Signal<Local, Bits<32>>,
+    need_direct: Signal<Local, Bit>,
+    rsp_release: Signal<Local, Bit>,
+    direct_take: Signal<Local, Bit>,
+    direct_free: Signal<Local, Bit>,
+    gate_free: Signal<Local, Bit>,
+    go: Signal<Local, Bit>,
+    /// P can take a frame this cycle, resources aside.
+    p_ready: Signal<Local, Bit>,
+    /// P takes a REQ / takes and accepts a REQ / stores a FWD / takes a CONFIG.
+    go_req: Signal<Local, Bit>,
+    req_take: Signal<Local, Bit>,
+    go_store: Signal<Local, Bit>,
+    go_cfg: Signal<Local, Bit>,
+    /// A CONFIG sets the counter and the stored value.
+    cfg_set_counter: Signal<Local, Bit>,
+    rsp_head: Signal<Local, RspEntry>,
+    /// Frame and CONFIG bits the engine ignores, gathered so that Verilator's
+    /// `*unused*` name rule (`--unused-regexp`) documents them instead of a warning.
+    unused_fields: Signal<Local, Bit>,
+}
+
+impl SequenceEngine {
+    pub fn new() -> Self {
+        // The update logic reads the CONFIG flags as bits 16 and 17 of `count`
+        // (`ConfigWord`: flags in count[23:16]).
+        assert_eq!(
+            ConfigFlags::SET_COUNTER.bits(),
+            1 << 0,
+            "SET_COUNTER is count bit 16"
+        );
+        assert_eq!(
+            ConfigFlags::SET_LIMIT.bits(),
+            1 << 1,
+            "SET_LIMIT is count bit 17"
+        );
+        let reason = |r: NackReason| Constant::new((r as u8 as u64).into());
+        Self {
+            clock: Default::default(),
+            in_frame: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            out_frame: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            node_id: Default::default(),
+            enabled: Default::default(),
+            mirrored_stored: Default::default(),
+            mirror_on: Default::default(),
+            epoch: Default::default(),
+            primary_id: Default::default(),
+            secondary_id: Default::default(),
+            counter: Default::default(),
+            limit: Default::default(),
+            stored: Default::default(),
+            is_primary: Default::default(),
+            is_secondary: Default::default(),
+            configured: Default::default(),
+            req_accepted: Default::default(),
+            fwd_stored: Default::default(),
+            nack_tx: Default::default(),
+            drop_epoch: Default::default(),
+            drop_other: Default::default(),
+            in_skid: Default::default(),
+            rsp_gate: RspGate::new(),
+            out_skid: Default::default(),
+            wide_in_count: ZeroExtend::new(),
+            wide_count: ZeroExtend::new(),
+            wide_epoch: ZeroExtend::new(),
+            wide_primary: ZeroExtend::new(),
+            wide_secondary: ZeroExtend::new(),
+            r_in: Default::default(),
+            r_valid: Default::default(),
+            f_epoch_gt: Default::default(),
+            f_cfg_raise: Default::default(),
+            f_req_pass: Default::default(),
+            f_fwd_store: Default::default(),
+            f_fwd_nack: Default::default(),
+            f_static_nack: Default::default(),
+            f_reason: Default::default(),
+            f_need_direct: Default::default(),
+            f_drop_epoch: Default::default(),
+            f_drop_other: Default::default(),
+            epoch_r: Default::default(),
+            primary_r: Default::default(),
+            secondary_r: Default::default(),
+            counter_r: Default::default(),
+            limit_r: Default::default(),
+            stored_r: Default::default(),
+            remaining_r: Default::default(),
+            rem_hi_zero: DFFWithInit::new(true),
+            settle: Default::default(),
+            configured_r: Default::default(),
+            is_primary_r: Default::default(),
+            is_secondary_r: Default::default(),
+            ack_pending: Default::default(),
+            ack_dst: Default::default(),
+            ack_tag: Default::default(),
+            ack_origin: Default::default(),
+            ack_refused: Default::default(),
+            direct: Default::default(),
+            direct_valid: Default::default(),
+            direct_fwd: Default::default(),
+            direct_fwd_value: Default::default(),
+            direct_fwd_dst: Default::default(),
+            direct_dyn: Default::default(),
+            direct_wrap: Default::default(),
+            req_accepted_r: Default::default(),
+            fwd_stored_r: Default::default(),
+            nack_tx_r: Default::default(),
+            drop_epoch_r: Default::default(),
+            drop_other_r: Default::default(),
+            k_req: type_code(FrameType::Req),
+            k_fwd: type_code(FrameType::Fwd),
+            k_rsp: type_code(FrameType::Rsp),
+            k_nack: type_code(FrameType::Nack),
+            k_config: type_code(FrameType::Config),
+            k_config_ack: type_code(FrameType::ConfigAck),
+            k_query: type_code(FrameType::StateQuery),
+            k_reply: type_code(FrameType::StateReply),
+            r_none: Constant::new(0u64.into()),
+            r_refused: Constant::new(1u64.into()),
+            r_busy: reason(NackReason::Busy),
+            r_stale: reason(NackReason::StaleEpoch),
+            r_not_primary: reason(NackReason::NotPrimary),
+            r_wrap: reason(NackReason::WouldWrap),
+            r_limit: reason(NackReason::LimitReached),
+            r_not_secondary: reason(NackReason::NotSecondary),
+            f_set_limit_only: Constant::new((ConfigFlags::SET_LIMIT.bits() as u64).into()),
+            sw_enabled: Constant::new((1u64 << 16).into()),
+            zero64: Constant::new(0u64.into()),
+            zero32: Constant::new(0u64.into()),
+            one32: Constant::new(1u64.into()),
+            r_load: Default::default(),
+            nx_cfg_word: Default::default(),
+            nx_epoch_eq: Default::default(),
+            nx_epoch_gt: Default::default(),
+            nx_cfg_raise: Default::default(),
+            nx_fwd_nack: Default::default(),
+            nx_from_primary: Default::default(),
+            now_primary: Default::default(),
+            now_secondary: Default::default(),
+            head: Default::default(),
+            h_req: Default::default(),
+            h_fwd: Default::default(),
+            h_cfg: Default::default(),
+            h_query: Default::default(),
+            would_wrap: Default::default(),
+            over_limit: Default::default(),
+            cmp_lo: Default::default(),
+            hi_is_zero: Default::default(),
+            hi_is_one: Default::default(),
+            req_ok: Default::default(),
+            req_reason: Default::default(),
+            sel_fwd: Default::default(),
+            fwd_store: Default::default(),
+            fwd_nack: Default::default(),
+            cfg_word: Default::default(),
+            cfg_new: Default::default(),
+            cfg_raise: Default::default(),
+            state_word: Default::default(),
+            need_direct: Default::default(),
+            rsp_release: Default::default(),
+            direct_take: Default::default(),
+            direct_free: Default::default(),
+            gate_free: Default::default(),
+            go: Default::default(),
+            p_ready: Default::default(),
+            go_req: Default::default(),
+            req_take: Default::default(),
+            go_store: Default::default(),
+            go_cfg: Default::default(),
+            cfg_set_counter: Default::default(),
+            rsp_head: Default::default(),
+            unused_fields: Default::default(),
+        }
+    }
+}
+
+impl Default for SequenceEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Logic for SequenceEngine {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            r_in,
+            r_valid,
+            f_epoch_gt,
+            f_cfg_raise,
+            f_req_pass,
+            f_fwd_store,
+            f_fwd_nack,
+            f_static_nack,
+            f_reason,
+            f_need_direct,
+            f_drop_epoch,
+            f_drop_other,
+            epoch_r,
+            primary_r,
+            secondary_r,
+            counter_r,
+            limit_r,
+            stored_r,
+            remaining_r,
+            rem_hi_zero,
+            settle,
+            configured_r,
+            is_primary_r,
+            is_secondary_r,
+            ack_pending,
+            ack_dst,
+            ack_tag,
+            ack_origin,
+            ack_refused,
+            direct,
+            direct_valid,
+            direct_fwd,
+            direct_fwd_value,
+            direct_fwd_dst,
+            direct_dyn,
+            direct_wrap,
+            req_accepted_r,
+            fwd_stored_r,
+            nack_tx_r,
+            drop_epoch_r,
+            drop_other_r
+        );
+        clock!(self, clock, in_skid, rsp_gate, out_skid);
+
+        // ---- Input register, with the state-free precomputation.
+        self.in_skid.in_valid.next = self.in_valid.val();
+        self.in_ready.next = self.in_skid.in_ready.val();
+        self.wide_in_count.narrow.next = self.in_frame.val().count;
+        self.in_skid.in_data.next.src = self.in_frame.val().src;
+        self.in_skid.in_data.next.origin = self.in_frame.val().origin;
+        self.in_skid.in_data.next.epoch = self.in_frame.val().epoch;
+        self.in_skid.in_data.next.tag = self.in_frame.val().tag;
+        self.in_skid.in_data.next.count = self.in_frame.val().count;
+        self.in_skid.in_data.next.value = self.in_frame.val().value;
+        self.in_skid.in_data.next.aux = self.in_frame.val().aux;
+        self.in_skid.in_data.next.end = self.in_frame.val().value + self.wide_in_count.wide.val();
+        self.in_skid.in_data.next.is_req = self.in_frame.val().kind == self.k_req.val();
+        self.in_skid.in_data.next.is_fwd = self.in_frame.val().kind == self.k_fwd.val();
+        self.in_skid.in_data.next.is_config = self.in_frame.val().kind == self.k_config.val();
+        self.in_skid.in_data.next.is_query = self.in_frame.val().kind == self.k_query.val();
+        self.wide_count.narrow.next = self.r_in.q.val().count;
+        self.wide_epoch.narrow.next = self.epoch_r.q.val();
+        self.wide_primary.narrow.next = self.primary_r.q.val();
+        self.wide_secondary.narrow.next = self.secondary_r.q.val();
+
+        self.head.next = self.r_in.q.val();
+        self.h_req.next = self.head.val().is_req;
+        self.h_fwd.next = self.head.val().is_fwd;
+        self.h_cfg.next = self.head.val().is_config;
+        self.h_query.next = self.head.val().is_query;
+
+        // ---- Decisions.
+        // REQ: counter + count > 2^64 - 1  <=>  count > !counter (one carry chain).
+        self.would_wrap.next = self.wide_count.wide.val() > !self.counter_r.q.val();
+        // REQ: counter + count > limit  <=>  count > remaining  <=>  remaining < 2^32 and
+        // count > remaining[31:0] (count is 32 bits). `rem_hi_zero` is a register, so the
+        // counter loop's critical path holds one 32-bit carry chain.
+        self.cmp_lo.next = self.head.val().count > self.remaining_r.q.val().get_bits::<32>(0);
+        self.over_limit.next = self.rem_hi_zero.q.val() & self.cmp_lo.val();
+        self.hi_is_zero.next = self.remaining_r.q.val().get_bits::<32>(32) == self.zero32.val();
+        self.hi_is_one.next = self.remaining_r.q.val().get_bits::<32>(32) == self.one32.val();
+        // A wrap always passes the limit too (limit <= 2^64 - 1), so `would_wrap` only
+        // picks the NACK reason and stays off the counter's enable path; the epoch and
+        // role tests come precomputed from R.
+        self.req_ok.next = self.f_req_pass.q.val() & !self.over_limit.val();
+        // NACK reason. Precedence: disabled, stale epoch, not primary (or not secondary
+        // for a FWD), then wrap or limit, which depend on the counter and are chosen in
+        // the merge from `direct_dyn` and `direct_wrap`.
+        self.req_reason.next = self.f_reason.q.val();
+        // FWD: store iff same epoch, enabled, secondary, and from the epoch's primary.
+        self.fwd_store.next = self.f_fwd_store.q.val();
+        self.fwd_nack.next = self.f_fwd_nack.q.val();
+        // CONFIG (docs/gateware.md decision 2): a newer epoch applies roles, epoch and
+        // the flagged values; the same epoch may only raise the limit; else refused.
+        self.cfg_word.next = self.head.val().count;
+        self.cfg_new.next = self.h_cfg.val() & self.f_epoch_gt.q.val();
+        self.cfg_raise.next = self.h_cfg.val() & self.f_cfg_raise.q.val();
+
+        // ---- Resources and the go decision.
+        self.rsp_release.next = self.rsp_gate.head_ready.val();
+        self.direct_take.next =
+            self.direct_valid.q.val() & self.out_skid.in_ready.val() & !self.rsp_release.val();
+        self.direct_free.next = !self.direct_valid.q.val() | self.direct_take.val();
+        self.gate_free.next =
+            !self.rsp_gate.full.val() | (self.rsp_release.val() & self.out_skid.in_ready.val());
+        self.need_direct.next = self.f_need_direct.q.val();
+        self.p_ready.next = self.r_valid.q.val() & !self.ack_pending.q.val() & !self.settle.q.val();
+        self.go.next = self.p_ready.val()
+            & (!self.need_direct.val() | self.direct_free.val())
+            & (!self.fwd_store.val() | self.gate_free.val())
+            & (!self.h_cfg.val() | self.rsp_gate.empty.val());
+        // The same decision split by kind (the kinds are one-hot), so that the state
+        // registers' enables do not wait for the whole of `go`.
+        self.go_req.next = self.p_ready.val() & self.h_req.val() & self.direct_free.val();
+        self.req_take.next = self.go_req.val() & self.req_ok.val();
+        self.go_store.next = self.p_ready.val() & self.fwd_store.val() & self.gate_free.val();
+        self.go_cfg.next = self.p_ready.val() & self.h_cfg.val() & self.rsp_gate.empty.val();
+
+        // ---- Stage R: refilled when empty or when P takes its frame, except after a
+        // CONFIG (the flags of the next frame must see the CONFIG's new state).
+        self.r_load.next = !self.r_valid.q.val() | (self.go.val() & !self.h_cfg.val());
+        self.in_skid.out_ready.next = self.r_load.val();
+        self.nx_cfg_word.next = self.in_skid.out_data.val().count;
+        self.nx_epoch_eq.next = self.in_skid.out_data.val().epoch == self.epoch_r.q.val();
+        self.nx_epoch_gt.next = self.in_skid.out_data.val().epoch > self.epoch_r.q.val();
+        self.nx_cfg_raise.next = self.nx_epoch_eq.val()
+            & (self.nx_cfg_word.val().get_bits::<8>(16) == self.f_set_limit_only.val())
+            & (self.in_skid.out_data.val().aux > self.limit_r.q.val());
+        self.nx_from_primary.next = self.in_skid.out_data.val().src == self.primary_r.q.val();
+        // Not `is_primary_r`: that register lags `primary_r` by one edge.
+        self.now_primary.next =
+            self.configured_r.q.val() & (self.primary_r.q.val() == self.node_id.val());
+        self.now_secondary.next =
+            self.configured_r.q.val() & (self.secondary_r.q.val() == self.node_id.val());
+        self.nx_fwd_nack.next = self.in_skid.out_data.val().is_fwd
+            & self.enabled.val()
+            & self.nx_epoch_eq.val()
+            & !(self.now_secondary.val() & self.nx_from_primary.val());
+        if self.go.val() {
+            self.r_valid.d.next = false;
+        }
+        if self.r_load.val() {
+            self.r_valid.d.next = self.in_skid.out_valid.val();
+            self.r_in.d.next = self.in_skid.out_data.val();
+            self.f_epoch_gt.d.next = self.nx_epoch_gt.val();
+            self.f_cfg_raise.d.next = self.nx_cfg_raise.val();
+            // `enabled` is sampled here, as the frame enters R (a few cycles of skew
+            // against a management write of CONTROL.ENABLE, which is asynchronous to
+            // the traffic anyway).
+            self.f_req_pass.d.next = self.in_skid.out_data.val().is_req
+                & self.enabled.val()
+                & self.nx_epoch_eq.val()
+                & self.now_primary.val();
+            self.f_fwd_store.d.next = self.in_skid.out_data.val().is_fwd
+                & self.enabled.val()
+                & self.nx_epoch_eq.val()
+                & self.now_secondary.val()
+                & self.nx_from_primary.val();
+            self.f_fwd_nack.d.next = self.nx_fwd_nack.val();
+            self.f_static_nack.d.next = !self.in_skid.out_data.val().is_req
+                | !(self.enabled.val() & self.nx_epoch_eq.val() & self.now_primary.val());
+            self.f_reason.d.next = self.r_not_primary.val();
+            if !self.nx_epoch_eq.val() {
+                self.f_reason.d.next = self.r_stale.val();
+            }
+            if !self.enabled.val() {
+                self.f_reason.d.next = self.r_busy.val();
+            }
+            if self.in_skid.out_data.val().is_fwd {
+                self.f_reason.d.next = self.r_not_secondary.val();
+            }
+            self.f_need_direct.d.next = self.in_skid.out_data.val().is_req
+                | self.in_skid.out_data.val().is_query
+                | self.nx_fwd_nack.val();
+            self.f_drop_epoch.d.next =
+                (self.in_skid.out_data.val().is_req & self.enabled.val() & !self.nx_epoch_eq.val())
+                    | (self.in_skid.out_data.val().is_fwd & !self.nx_epoch_eq.val())
+                    | (self.in_skid.out_data.val().is_config
+                        & !(self.nx_epoch_gt.val() | self.nx_cfg_raise.val()));
+            self.f_drop_other.d.next = !(self.in_skid.out_data.val().is_req
+                | self.in_skid.out_data.val().is_fwd
+                | self.in_skid.out_data.val().is_config
+                | self.in_skid.out_data.val().is_query)
+                | (self.in_skid.out_data.val().is_fwd
+                    & self.nx_epoch_eq.val()
+                    & !self.enabled.val());
+        }
+
+        // ---- State updates.
+        self.is_primary_r.d.next =
+            self.configured_r.q.val() & (self.primary_r.q.val() == self.node_id.val());
+        self.is_secondary_r.d.next =
+            self.configured_r.q.val() & (self.secondary_r.q.val() == self.node_id.val());
+        // ConfigWord flags are count[23:16]: SET_COUNTER = bit 16, SET_LIMIT = 17.
+        self.cfg_set_counter.next =
+            self.go_cfg.val() & self.cfg_new.val() & self.cfg_word.val().get_bit(16);
+        // Counter and remaining: one enable each, with the late `req_take` only in the
+        // enable and the data chosen by early selects.
+        if self.req_take.val() | self.cfg_set_counter.val() {
+            if self.cfg_set_counter.val() {
+                self.counter_r.d.next = self.head.val().value;
+            } else {
+                self.counter_r.d.next = self.counter_r.q.val() + self.wide_count.wide.val();
+            }
+        }
+        // After a CONFIG (`ack_pending`): `remaining` from the new registers (P is
+        // stalled, so no REQ reads it meanwhile; recomputing an unchanged pair is
+        // harmless).
+        if self.req_take.val() | self.ack_pending.q.val() {
+            if self.ack_pending.q.val() {
+                if self.limit_r.q.val() > self.counter_r.q.val() {
+                    self.remaining_r.d.next = self.limit_r.q.val() - self.counter_r.q.val();
+                } else {
+                    self.remaining_r.d.next = self.zero64.val();
+                }
+            } else {
+                self.remaining_r.d.next = self.remaining_r.q.val() - self.wide_count.wide.val();
+            }
+        }
+        // `remaining[63:32]` drops by the borrow out of the low half, which is `cmp_lo`
+        // (a taken REQ never has `rem_hi_zero & cmp_lo`); without a REQ the register
+        // follows `remaining` (this is how it catches up after a CONFIG).
+        if self.req_take.val() {
+            self.rem_hi_zero.d.next =
+                self.rem_hi_zero.q.val() | (self.hi_is_one.val() & self.cmp_lo.val());
+        } else {
+            self.rem_hi_zero.d.next = self.hi_is_zero.val();
+        }
+        self.settle.d.next = self.ack_pending.q.val();
+        // stored := max(stored, end): the compare selects the data, the (early) kind
+        // decision is the enable.
+        if self.go_store.val() | self.cfg_set_counter.val() {
+            if self.cfg_set_counter.val() {
+                self.stored_r.d.next = self.head.val().value;
+            } else if self.head.val().end > self.stored_r.q.val() {
+                self.stored_r.d.next = self.head.val().end;
+            }
+        }
+        if self.go_cfg.val() & self.cfg_new.val() {
+            self.epoch_r.d.next = self.head.val().epoch;
+            self.primary_r.d.next = self.cfg_word.val().get_bits::<8>(0);
+            self.secondary_r.d.next = self.cfg_word.val().get_bits::<8>(8);
+            self.configured_r.d.next = true;
+            if self.cfg_word.val().get_bit(17) {
+                self.limit_r.d.next = self.head.val().aux;
+            }
+        }
+        if self.go_cfg.val() & self.cfg_raise.val() {
+            self.limit_r.d.next = self.head.val().aux;
+        }
+        if self.go_cfg.val() {
+            self.ack_pending.d.next = true;
+            self.ack_dst.d.next = self.head.val().src;
+            self.ack_tag.d.next = self.head.val().tag;
+            self.ack_origin.d.next = self.head.val().origin;
+            self.ack_refused.d.next = !(self.cfg_new.val() | self.cfg_raise.val());
+        }
+
+        // ---- Statistics.
+        self.req_accepted_r.d.next = self.req_take.val();
+        self.fwd_stored_r.d.next = self.go_store.val();
+        self.nack_tx_r.d.next =
+            self.go.val() & ((self.h_req.val() & !self.req_ok.val()) | self.fwd_nack.val());
+        self.drop_epoch_r.d.next = self.go.val() & self.f_drop_epoch.q.val();
+        self.drop_other_r.d.next = self.go.val() & self.f_drop_other.q.val();
+
+        // ---- Answers into `direct` (its data is don't-care while not valid).
+        self.state_word.next = self.wide_primary.wide.val() | (self.wide_secondary.wide.val() << 8);
+        if self.enabled.val() {
+            self.state_word.next = self.state_word.val() | self.sw_enabled.val();
+        }
+        self.sel_fwd.next = !self.ack_pending.q.val() & self.h_req.val() & self.req_ok.val();
+        if self.direct_free.val() {
+            // NACK by default: to the origin, echoing the request's epoch, own epoch in value.
+            self.direct.d.next.kind = self.k_nack.val();
+            self.direct.d.next.reason = self.req_reason.val();
+            self.direct.d.next.src = self.node_id.val();
+            self.direct.d.next.dst = self.head.val().origin;
+            self.direct.d.next.origin = self.head.val().origin;
+            self.direct.d.next.epoch = self.head.val().epoch;
+            self.direct.d.next.tag = self.head.val().tag;
+            self.direct.d.next.count = self.head.val().count;
+            self.direct.d.next.value = self.wide_epoch.wide.val();
+            self.direct.d.next.aux = self.zero64.val();
+            self.direct.d.next.extra = self.zero64.val();
+            if self.h_query.val() | self.ack_pending.q.val() {
+                // STATE_REPLY, or the CONFIG_ACK of last cycle's CONFIG, from registers.
+                self.direct.d.next.kind = self.k_reply.val();
+                self.direct.d.next.reason = self.r_none.val();
+                self.direct.d.next.dst = self.head.val().src;
+                self.direct.d.next.epoch = self.epoch_r.q.val();
+                self.direct.d.next.count = self.state_word.val();
+                self.direct.d.next.value = self.counter_r.q.val();
+                self.direct.d.next.aux = self.stored_r.q.val();
+                self.direct.d.next.extra = self.limit_r.q.val();
+                if self.ack_pending.q.val() {
+                    self.direct.d.next.kind = self.k_config_ack.val();
+                    self.direct.d.next.dst = self.ack_dst.q.val();
+                    self.direct.d.next.tag = self.ack_tag.q.val();
+                    self.direct.d.next.origin = self.ack_origin.q.val();
+                    if self.ack_refused.q.val() {
+                        self.direct.d.next.reason = self.r_refused.val();
+                    }
+                }
+            }
+            // A FWD differs from the NACK only in the fields the merge overrides.
+            self.direct_fwd.d.next = self.sel_fwd.val();
+            self.direct_fwd_value.d.next = self.counter_r.q.val();
+            self.direct_fwd_dst.d.next = self.secondary_r.q.val();
+            self.direct_dyn.d.next = !self.f_static_nack.q.val() & !self.ack_pending.q.val();
+            self.direct_wrap.d.next = self.would_wrap.val();
+        }
+        if self.ack_pending.q.val() & self.direct_free.val() {
+            self.ack_pending.d.next = false;
+        }
+        if (self.go.val() & self.need_direct.val())
+            | (self.ack_pending.q.val() & self.direct_free.val())
+        {
+            self.direct_valid.d.next = true;
+        } else if self.direct_take.val() {
+            self.direct_valid.d.next = false;
+        }
+
+        // ---- Stored ranges wait in the RSP gate.
+        self.rsp_gate.mirror_on.next = self.mirror_on.val();
+        self.rsp_gate.mirrored_stored.next = self.mirrored_stored.val();
+        self.rsp_gate.push.next = self.go_store.val();
+        self.rsp_gate.push_entry.next.origin = self.head.val().origin;
+        self.rsp_gate.push_entry.next.tag = self.head.val().tag;
+        self.rsp_gate.push_entry.next.count = self.head.val().count;
+        self.rsp_gate.push_entry.next.value = self.head.val().value;
+        self.rsp_gate.push_end.next = self.head.val().end;
+        self.rsp_gate.pop.next = self.rsp_release.val() & self.out_skid.in_ready.val();
+
+        // ---- Merge into the output register: RSPs first.
+        self.rsp_head.next = self.rsp_gate.head.val();
+        self.out_skid.in_valid.next = self.rsp_release.val() | self.direct_valid.q.val();
+        self.out_skid.in_data.next = self.direct.q.val();
+        if self.direct_dyn.q.val() {
+            if self.direct_wrap.q.val() {
+                self.out_skid.in_data.next.reason = self.r_wrap.val();
+            } else {
+                self.out_skid.in_data.next.reason = self.r_limit.val();
+            }
+        }
+        if self.direct_fwd.q.val() {
+            self.out_skid.in_data.next.kind = self.k_fwd.val();
+            self.out_skid.in_data.next.reason = self.r_none.val();
+            self.out_skid.in_data.next.dst = self.direct_fwd_dst.q.val();
+            self.out_skid.in_data.next.value = self.direct_fwd_value.q.val();
+        }
+        if self.rsp_release.val() {
+            self.out_skid.in_data.next.kind = self.k_rsp.val();
+            self.out_skid.in_data.next.reason = self.r_none.val();
+            self.out_skid.in_data.next.src = self.node_id.val();
+            self.out_skid.in_data.next.dst = self.rsp_head.val().origin;
+            self.out_skid.in_data.next.origin = self.rsp_head.val().origin;
+            self.out_skid.in_data.next.epoch = self.epoch_r.q.val();
+            self.out_skid.in_data.next.tag = self.rsp_head.val().tag;
+            self.out_skid.in_data.next.count = self.rsp_head.val().count;
+            self.out_skid.in_data.next.value = self.rsp_head.val().value;
+            self.out_skid.in_data.next.aux = self.zero64.val();
+            self.out_skid.in_data.next.extra = self.zero64.val();
+        }
+        self.out_skid.out_ready.next = self.out_ready.val();
+        self.out_frame.next = self.out_skid.out_data.val();
+        self.out_valid.next = self.out_skid.out_valid.val();
+
+        self.unused_fields.next = self.in_frame.val().reason.any()
+            | self.in_frame.val().dst.any()
+            | self.in_frame.val().extra.any()
+            | self.cfg_word.val().get_bits::<14>(18).any()
+            | self.nx_cfg_word.val().get_bits::<16>(0).any()
+            | self.nx_cfg_word.val().get_bits::<8>(24).any();
+
+        // ---- State and statistics outputs.
+        self.epoch.next = self.epoch_r.q.val();
+        self.primary_id.next = self.primary_r.q.val();
+        self.secondary_id.next = self.secondary_r.q.val();
+        self.counter.next = self.counter_r.q.val();
+        self.limit.next = self.limit_r.q.val();
+        self.stored.next = self.stored_r.q.val();
+        self.is_primary.next = self.is_primary_r.q.val();
+        self.is_secondary.next = self.is_secondary_r.q.val();
+        self.configured.next = self.configured_r.q.val();
+        self.req_accepted.next = self.req_accepted_r.q.val();
+        self.fwd_stored.next = self.fwd_stored_r.q.val();
+        self.nack_tx.next = self.nack_tx_r.q.val();
+        self.drop_epoch.next = self.drop_epoch_r.q.val();
+        self.drop_other.next = self.drop_other_r.q.val();
+    }
+}
+
+const _: () = assert!(RSP_GATE_DEPTH >= 4);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use seqfab_contract::frame::{ConfigWord, Frame, StateWord};
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    // ------------------------------------------------------------------------------
+    // Reference model: the engine's semantics in plain Rust, one frame at a time.
+    // ------------------------------------------------------------------------------
+
+    #[derive(Clone, Copy, Debug, Default, PartialEq)]
+    struct Stats {
+        req_accepted: u64,
+        fwd_stored: u64,
+        nack_tx: u64,
+        drop_epoch: u64,
+        drop_other: u64,
+    }
+
+    #[derive(Clone, Copy, Debug, Default, PartialEq)]
+    struct State {
+        epoch: u32,
+        primary: u8,
+        secondary: u8,
+        counter: u64,
+        limit: u64,
+        stored: u64,
+        configured: bool,
+    }
+
+    #[derive(Clone, Debug, Default)]
+    struct Model {
+        node: u8,
+        s: State,
+        stats: Stats,
+    }
+
+    impl Model {
+        fn new(node: u8) -> Self {
+            Model {
+                node,
+                ..Default::default()
+            }
+        }
+        fn is_primary(&self) -> bool {
+            self.s.configured && self.s.primary == self.node
+        }
+        fn is_secondary(&self) -> bool {
+            self.s.configured && self.s.secondary == self.node
+        }
+        fn state_word(&self, enabled: bool) -> u32 {
+            StateWord {
+                primary: self.s.primary,
+                secondary: self.s.secondary,
+                enabled,
+            }
+            .to_count()
+        }
+        fn nack(&mut self, f: &Frame, reason: NackReason) -> Option<Frame> {
+            self.stats.nack_tx += 1;
+            Some(Frame {
+                kind: FrameType::Nack,
+                reason: reason as u8,
+                src: self.node,
+                dst: f.origin,
+                origin: f.origin,
+                epoch: f.epoch,
+                tag: f.tag,
+                count: f.count,
+                value: self.s.epoch as u64,
+                aux: 0,
+                extra: 0,
+            })
+        }
+        fn reply(&self, f: &Frame, kind: FrameType, reason: u8, enabled: bool) -> Frame {
+            Frame {
+                kind,
+                reason,
+                src: self.node,
+                dst: f.src,
+                origin: f.origin,
+                epoch: self.s.epoch,
+                tag: f.tag,
+                count: self.state_word(enabled),
+                value: self.s.counter,
+                aux: self.s.stored,
+                extra: self.s.limit,
+            }
+        }
+
+        /// The engine's answer to `ff` (None: dropped), updating state and statistics.
+        fn handle(&mut self, ff: &FrameFields, enabled: bool) -> Option<Frame> {
+            let Some(f) = ff.to_frame() else {
+                self.stats.drop_other += 1;
+                return None;
+            };
+            match f.kind {
+                FrameType::Req => {
+                    let count = f.count as u64;
+                    if !enabled {
+                        self.nack(&f, NackReason::Busy)
+                    } else if f.epoch != self.s.epoch {
+                        self.stats.drop_epoch += 1;
+                        self.nack(&f, NackReason::StaleEpoch)
+                    } else if !self.is_primary() {
+                        self.nack(&f, NackReason::NotPrimary)
+                    } else if self.s.counter.checked_add(count).is_none() {
+                        self.nack(&f, NackReason::WouldWrap)
+                    } else if count > self.s.limit.saturating_sub(self.s.counter) {
+                        // = counter + count > limit, except that an empty range passes
+                        // even when a CONFIG put the counter past the limit.
+                        self.nack(&f, NackReason::LimitReached)
+                    } else {
+                        let value = self.s.counter;
+                        self.s.counter += count;
+                        assert!(self.s.counter <= self.s.limit || count == 0);
+                        self.stats.req_accepted += 1;
+                        Some(Frame {
+                            kind: FrameType::Fwd,
+                            reason: 0,
+                            src: self.node,
+                            dst: self.s.secondary,
+                            origin: f.origin,
+                            epoch: self.s.epoch,
+                            tag: f.tag,
+                            count: f.count,
+                            value,
+                            aux: 0,
+                            extra: 0,
+                        })
+                    }
+                }
+                FrameType::Fwd => {
+                    if f.epoch != self.s.epoch {
+                        self.stats.drop_epoch += 1;
+                        None
+                    } else if !enabled {
+                        self.stats.drop_other += 1;
+                        None
+                    } else if !(self.is_secondary() && f.src == self.s.primary) {
+                        self.nack(&f, NackReason::NotSecondary)
+                    } else {
+                        self.s.stored = self.s.stored.max(f.value.wrapping_add(f.count as u64));
+                        self.stats.fwd_stored += 1;
+                        Some(Frame {
+                            kind: FrameType::Rsp,
+                            reason: 0,
+                            src: self.node,
+                            dst: f.origin,
+                            origin: f.origin,
+                            epoch: self.s.epoch,
+                            tag: f.tag,
+                            count: f.count,
+                            value: f.value,
+                            aux: 0,
+                            extra: 0,
+                        })
+                    }
+                }
+                FrameType::Config => {
+                    let w = ConfigWord::from_count(f.count);
+                    let flags = (f.count >> 16) as u8;
+                    let refused = if f.epoch > self.s.epoch {
+                        self.s.epoch = f.epoch;
+                        self.s.primary = w.primary;
+                        self.s.secondary = w.secondary;
+                        self.s.configured = true;
+                        if flags & ConfigFlags::SET_COUNTER.bits() != 0 {
+                            self.s.counter = f.value;
+                            self.s.stored = f.value;
+                        }
+                        if flags & ConfigFlags::SET_LIMIT.bits() != 0 {
+                            self.s.limit = f.aux;
+                        }
+                        false
+                    } else if f.epoch == self.s.epoch
+                        && flags == ConfigFlags::SET_LIMIT.bits()
+                        && f.aux > self.s.limit
+                    {
+                        self.s.limit = f.aux;
+                        false
+                    } else {
+                        self.stats.drop_epoch += 1;
+                        true
+                    };
+                    Some(self.reply(&f, FrameType::ConfigAck, refused as u8, enabled))
+                }
+                FrameType::StateQuery => Some(self.reply(&f, FrameType::StateReply, 0, enabled)),
+                _ => {
+                    self.stats.drop_other += 1;
+                    None
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------
+    // Frame builders.
+    // ------------------------------------------------------------------------------
+
+    const NODE: u8 = 1;
+
+    fn req(epoch: u32, origin: u8, tag: u16, count: u32) -> FrameFields {
+        let mut f = Frame::new(FrameType::Req, origin, NODE);
+        f.origin = origin;
+        f.epoch = epoch;
+        f.tag = tag;
+        f.count = count;
+        f.into()
+    }
+
+    fn fwd(epoch: u32, src: u8, origin: u8, tag: u16, value: u64, count: u32) -> FrameFields {
+        let mut f = Frame::new(FrameType::Fwd, src, NODE);
+        f.origin = origin;
+        f.epoch = epoch;
+        f.tag = tag;
+        f.count = count;
+        f.value = value;
+        f.into()
+    }
+
+    fn config(
+        epoch: u32,
+        primary: u8,
+        secondary: u8,
+        flags: ConfigFlags,
+        counter: u64,
+        limit: u64,
+    ) -> FrameFields {
+        let mut f = Frame::new(FrameType::Config, 9, NODE);
+        f.epoch = epoch;
+        f.tag = 0x0C0F;
+        f.origin = 9;
+        f.count = ConfigWord {
+            primary,
+            secondary,
+            flags,
+        }
+        .to_count();
+        f.value = counter;
+        f.aux = limit;
+        f.into()
+    }
+
+    fn query(epoch: u32) -> FrameFields {
+        let mut f = Frame::new(FrameType::StateQuery, 9, NODE);
+        f.epoch = epoch;
+        f.tag = 0x5151;
+        f.into()
+    }
+
+    fn all_flags() -> ConfigFlags {
+        ConfigFlags::SET_COUNTER | ConfigFlags::SET_LIMIT
+    }
+
+    // ------------------------------------------------------------------------------
+    // Test harness: drives phases of frames, records everything that comes out.
+    // ------------------------------------------------------------------------------
+
+    #[derive(Clone)]
+    struct Phase {
+        enabled: bool,
+        frames: Vec<FrameFields>,
+        /// Answers the model expects for this phase (the harness waits for them).
+        expected: usize,
+    }
+
+    #[derive(Clone)]
+    struct Setup {
+        phases: Vec<Phase>,
+        seed: u64,
+        /// Probability that the producer leaves a cycle idle.
+        in_gap: f64,
+        /// Probability that `out_ready` is high in a cycle.
+        out_ready: f64,
+        mirror_on: bool,
+        /// The mirror follows `stored` with a lag that wanders in 0..=max_lag cycles.
+        max_lag: usize,
+        max_cycles: u64,
+    }
+
+    #[derive(Clone, Debug, Default)]
+    struct Obs {
+        /// (cycle, frame) of every output handshake.
+        outputs: Vec<(u64, Frame)>,
+        /// Cycle of every input handshake.
+        accepts: Vec<u64>,
+        /// Cycles with `in_valid` high and `in_ready` low.
+        stalls: u64,
+        stats: Stats,
+        /// RSPs seen on the output before the mirror covered them (I3).
+        i3_violations: Vec<String>,
+        final_state: State,
+        is_primary: bool,
+        is_secondary: bool,
+        cycles: u64,
+        timed_out: bool,
+    }
+
+    /// Runs the model over the phases, filling in `expected`, and returns the model's
+    /// answers in order.
+    fn expect(phases: &mut [Phase], model: &mut Model) -> Vec<Frame> {
+        let mut out = vec![];
+        for p in phases.iter_mut() {
+            let before = out.len();
+            for f in &p.frames {
+                if let Some(a) = model.handle(f, p.enabled) {
+                    out.push(a);
+                }
+            }
+            p.expected = out.len() - before;
+        }
+        out
+    }
+
+    fn run(setup: Setup) -> Obs {
+        let mut uut = SequenceEngine::new();
+        uut.connect_all();
+        let obs = Arc::new(Mutex::new(Obs::default()));
+        let o = obs.clone();
+        let max_time = (setup.max_cycles + 100) * 10_000;
+        let mut sim = simple_sim!(SequenceEngine, clock, 100_000_000, ep, {
+            let mut x = ep.init()?;
+            let s = setup.clone();
+            let mut rng = StdRng::seed_from_u64(s.seed);
+            x.node_id.next = (NODE as u64).into();
+            x.mirror_on.next = s.mirror_on;
+            let mut ob = Obs::default();
+            let mut cycle = 0u64;
+            let mut history: VecDeque<u64> = VecDeque::new();
+            let mut lag = 0usize;
+            let mut covered_before = 0u64;
+            let mut fresh = true; // the frame on out_frame is new this cycle
+            let mut expected_total = 0usize;
+            'phases: for phase in &s.phases {
+                x.enabled.next = phase.enabled;
+                expected_total += phase.expected;
+                let mut idx = 0usize;
+                let mut idle_after = 0;
+                loop {
+                    wait_clock_true!(ep, clock, x);
+                    history.push_front(x.stored.val().to_u64());
+                    if rng.gen_bool(0.05) {
+                        lag = rng.gen_range(0..=s.max_lag);
+                    }
+                    let mirrored = history[lag.min(history.len() - 1)];
+                    history.truncate(s.max_lag + 2);
+                    x.mirrored_stored.next = mirrored.into();
+                    let present = idx < phase.frames.len() && !rng.gen_bool(s.in_gap);
+                    x.in_valid.next = present;
+                    if idx < phase.frames.len() {
+                        x.in_frame.next = phase.frames[idx];
+                    }
+                    x.out_ready.next = rng.gen_bool(s.out_ready);
+                    wait_clock_false!(ep, clock, x);
+                    if x.in_valid.val() {
+                        if x.in_ready.val() {
+                            ob.accepts.push(cycle);
+                            idx += 1;
+                        } else {
+                            ob.stalls += 1;
+                        }
+                    }
+                    if x.out_valid.val() {
+                        let f = x.out_frame.val().to_frame().expect("known frame type");
+                        if fresh && s.mirror_on && f.kind == FrameType::Rsp {
+                            let end = f.value + f.count as u64;
+                            if end > covered_before {
+                                ob.i3_violations.push(format!(
+                                    "cycle {cycle}: RSP [{}, {end}) out, mirror reached only {covered_before}",
+                                    f.value
+                                ));
+                            }
+                        }
+                        fresh = x.out_ready.val();
+                        if x.out_ready.val() {
+                            ob.outputs.push((cycle, f));
+                        }
+                    } else {
+                        fresh = true;
+                    }
+                    ob.stats.req_accepted += x.req_accepted.val() as u64;
+                    ob.stats.fwd_stored += x.fwd_stored.val() as u64;
+                    ob.stats.nack_tx += x.nack_tx.val() as u64;
+                    ob.stats.drop_epoch += x.drop_epoch.val() as u64;
+                    ob.stats.drop_other += x.drop_other.val() as u64;
+                    covered_before = covered_before.max(mirrored);
+                    cycle += 1;
+                    if cycle > s.max_cycles {
+                        ob.timed_out = true;
+                        break 'phases;
+                    }
+                    if idx == phase.frames.len() && ob.outputs.len() >= expected_total {
+                        idle_after += 1;
+                        if idle_after > 8 {
+                            break;
+                        }
+                    }
+                }
+            }
+            ob.cycles = cycle;
+            ob.final_state = State {
+                epoch: x.epoch.val().to_u64() as u32,
+                primary: x.primary_id.val().to_u64() as u8,
+                secondary: x.secondary_id.val().to_u64() as u8,
+                counter: x.counter.val().to_u64(),
+                limit: x.limit.val().to_u64(),
+                stored: x.stored.val().to_u64(),
+                configured: x.configured.val(),
+            };
+            ob.is_primary = x.is_primary.val();
+            ob.is_secondary = x.is_secondary.val();
+            *o.lock().unwrap() = ob;
+            ep.done(x)
+        });
+        sim.run(Box::new(uut), max_time).unwrap();
+        let r = obs.lock().unwrap().clone();
+        assert!(!r.timed_out, "simulation ran out of cycles ({})", r.cycles);
+        r
+    }
+
+    /// Compares the engine's outputs with the model's: RSPs in order among themselves,
+    /// all other answers in order among themselves (the merge may interleave the two
+    /// streams differently), statistics and final state.
+    fn check_against_model(obs: &Obs, expected: &[Frame], model: &Model) {
+        let split = |v: &mut dyn Iterator<Item = Frame>| -> (Vec<Frame>, Vec<Frame>) {
+            v.partition(|f| f.kind == FrameType::Rsp)
+        };
+        let (got_rsp, got_other) = split(&mut obs.outputs.iter().map(|(_, f)| *f));
+        let (want_rsp, want_other) = split(&mut expected.iter().copied());
+        assert_eq!(
+            got_other.len(),
+            want_other.len(),
+            "number of non-RSP answers"
+        );
+        for (i, (g, w)) in got_other.iter().zip(&want_other).enumerate() {
+            assert_eq!(g, w, "non-RSP answer {i}");
+        }
+        assert_eq!(got_rsp.len(), want_rsp.len(), "number of RSPs");
+        for (i, (g, w)) in got_rsp.iter().zip(&want_rsp).enumerate() {
+            assert_eq!(g, w, "RSP {i}");
+        }
+        assert_eq!(obs.stats, model.stats, "statistics pulses");
+        assert_eq!(obs.final_state, model.s, "final state");
+        assert_eq!(obs.is_primary, model.is_primary());
+        assert_eq!(obs.is_secondary, model.is_secondary());
+        assert!(obs.i3_violations.is_empty(), "{:#?}", obs.i3_violations);
+    }
+
+    fn setup(phases: Vec<Phase>) -> Setup {
+        Setup {
+            phases,
+            seed: 1,
+            in_gap: 0.0,
+            out_ready: 1.0,
+            mirror_on: false,
+            max_lag: 0,
+            max_cycles: 20_000,
+        }
+    }
+
+    fn phase(enabled: bool, frames: Vec<FrameFields>) -> Phase {
+        Phase {
+            enabled,
+            frames,
+            expected: 0,
+        }
+    }
+
+    // ------------------------------------------------------------------------------
+    // Tests.
+    // ------------------------------------------------------------------------------
+
+    #[test]
+    fn generates_lint_clean_verilog() {
+        let mut uut = SequenceEngine::new();
+        uut.connect_all();
+        crate::lint::assert_lint_clean(&generate_verilog(&uut));
+    }
+
+    /// The hard requirement (DESIGN.md 8): one REQ accepted per clock, sustained,
+    /// whatever the count, and a FWD out every clock with contiguous ranges.
+    #[test]
+    fn sustains_one_req_per_clock() {
+        const N: usize = 2000;
+        let mut rng = StdRng::seed_from_u64(42);
+        let start = 1_000_000u64;
+        let reqs: Vec<FrameFields> = (0..N)
+            .map(|i| {
+                // Counts of every size: 1, the doorbell maximum, a full batch, random.
+                let count = match i % 4 {
+                    0 => 1,
+                    1 => seqfab_contract::limits::MAX_COUNT,
+                    2 => seqfab_contract::limits::MAX_COUNT * 16,
+                    _ => rng.gen_range(1..=u32::MAX),
+                };
+                req(3, 7, i as u16, count)
+            })
+            .collect();
+        let mut phases = vec![
+            phase(true, vec![config(3, NODE, 2, all_flags(), start, u64::MAX)]),
+            phase(true, reqs),
+        ];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+
+        assert_eq!(obs.stalls, 0, "in_ready went low during the REQ stream");
+        let fwds: Vec<&(u64, Frame)> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Fwd)
+            .collect();
+        assert_eq!(fwds.len(), N);
+        let first_accept = obs.accepts[1];
+        let last_accept = *obs.accepts.last().unwrap();
+        assert_eq!(
+            last_accept - first_accept,
+            N as u64 - 1,
+            "one REQ accepted per clock"
+        );
+        for w in fwds.windows(2) {
+            assert_eq!(w[1].0, w[0].0 + 1, "a FWD every clock");
+            assert_eq!(
+                w[1].1.value,
+                w[0].1.value + w[0].1.count as u64,
+                "contiguous ranges"
+            );
+        }
+        assert_eq!(fwds[0].1.value, start);
+        let latency = fwds[0].0 - first_accept;
+        println!(
+            "{N} REQs: accepted in cycles {first_accept}..={last_accept} ({} cycles), \
+             FWDs out in cycles {}..={} ({} cycles), REQ->FWD latency {latency} cycles",
+            last_accept - first_accept + 1,
+            fwds[0].0,
+            fwds[N - 1].0,
+            fwds[N - 1].0 - fwds[0].0 + 1
+        );
+        assert_eq!(latency, 4, "documented REQ->FWD latency");
+    }
+
+    /// The secondary side at full rate: FWDs one per clock (as when the card is primary
+    /// and secondary and loops its FWDs back) give an RSP every clock, even while the
+    /// state mirror lags a few cycles behind `stored`.
+    #[test]
+    fn sustains_one_fwd_per_clock_with_a_lagging_mirror() {
+        const N: usize = 1500;
+        let fwds: Vec<FrameFields> = (0..N)
+            .map(|i| fwd(4, 2, 5, i as u16, 100 + 10 * i as u64, 10))
+            .collect();
+        let mut phases = vec![
+            phase(true, vec![config(4, 2, NODE, all_flags(), 100, u64::MAX)]),
+            phase(true, fwds),
+        ];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let mut s = setup(phases);
+        s.mirror_on = true;
+        s.max_lag = 6;
+        let obs = run(s);
+        check_against_model(&obs, &expected, &model);
+        assert_eq!(obs.stalls, 0, "in_ready went low during the FWD stream");
+        let rsps: Vec<u64> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Rsp)
+            .map(|(c, _)| *c)
+            .collect();
+        assert_eq!(rsps.len(), N);
+        let span = rsps[N - 1] - rsps[0] + 1;
+        println!("{N} FWDs with mirror lag <= 6: RSPs out over {span} cycles");
+        // The lag wanders, so the stream may pause while it grows, but never for long.
+        assert!(span <= N as u64 + 8, "RSP stream took {span} cycles");
+    }
+
+    /// Primary and secondary on one card: REQs interleaved with the FWDs the card sent
+    /// itself, one frame per clock in, one answer per clock out.
+    #[test]
+    fn primary_and_secondary_at_once_answers_every_clock() {
+        const N: usize = 800;
+        let mut m = Model::new(NODE);
+        let cfg = config(2, NODE, NODE, all_flags(), 0, u64::MAX);
+        m.handle(&cfg, true);
+        let mut frames = vec![];
+        let mut pending: VecDeque<FrameFields> = VecDeque::new();
+        for i in 0..N {
+            let r = req(2, 6, i as u16, 1 + (i as u32 % 17));
+            frames.push(r);
+            pending.push_back(m.handle(&r, true).unwrap().into());
+            if pending.len() > 2 {
+                let f = pending.pop_front().unwrap();
+                m.handle(&f, true);
+                frames.push(f);
+            }
+        }
+        frames.extend(pending);
+        let mut phases = vec![phase(true, vec![cfg]), phase(true, frames)];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        assert_eq!(obs.stalls, 0);
+        let cycles: Vec<u64> = obs.outputs.iter().skip(1).map(|(c, _)| *c).collect();
+        assert_eq!(cycles.len(), 2 * N);
+        assert_eq!(
+            cycles[2 * N - 1] - cycles[0],
+            2 * N as u64 - 1,
+            "an answer every clock"
+        );
+    }
+
+    /// Builds a random stream with the model in the loop, so that most frames carry
+    /// the epoch and roles the engine has when it sees them, and the rest exercise
+    /// every refusal. Counters only move forward, so issued ranges must be disjoint.
+    fn random_phases(rng: &mut StdRng, frames: usize) -> Vec<Phase> {
+        // Counters only go forward, so the jump near 2^64 (for the wrap test) comes in
+        // the last eighth of the stream only.
+        let near_max_after = frames - frames / 8;
+        let mut m = Model::new(NODE);
+        let mut phases = vec![];
+        let mut left = frames;
+        let mut tag = 0u16;
+        while left > 0 {
+            let enabled = rng.gen_bool(0.85);
+            let n = rng.gen_range(50..400).min(left);
+            left -= n;
+            let mut v = vec![];
+            for _ in 0..n {
+                tag = tag.wrapping_add(1);
+                let e = m.s.epoch;
+                let f = match rng.gen_range(0..100) {
+                    0..=54 => {
+                        let epoch = if rng.gen_bool(0.05) {
+                            e.wrapping_add(1)
+                        } else {
+                            e
+                        };
+                        let count = match rng.gen_range(0..10) {
+                            0 => 0,
+                            1 => u32::MAX,
+                            2..=4 => rng.gen(),
+                            _ => rng.gen_range(1..1000),
+                        };
+                        req(epoch, rng.gen_range(0..8), tag, count)
+                    }
+                    55..=74 => {
+                        let epoch = if rng.gen_bool(0.05) {
+                            e.wrapping_sub(1)
+                        } else {
+                            e
+                        };
+                        let src = if rng.gen_bool(0.9) {
+                            m.s.primary
+                        } else {
+                            rng.gen_range(0..4)
+                        };
+                        let value = m.s.stored.saturating_add(rng.gen_range(0..50));
+                        fwd(
+                            epoch,
+                            src,
+                            rng.gen_range(0..8),
+                            tag,
+                            value.min(u64::MAX - 1000),
+                            rng.gen_range(0..1000),
+                        )
+                    }
+                    75..=82 => {
+                        // New epoch (roles among nodes 0..3), same-epoch limit change,
+                        // or a stale one. Counters only go forward.
+                        let epoch = match rng.gen_range(0..4) {
+                            0 => e.saturating_sub(1),
+                            1 => e,
+                            _ => e + 1,
+                        };
+                        let flags = ConfigFlags::from_bits_truncate(rng.gen_range(0..4));
+                        let near_max = frames - left > near_max_after;
+                        let counter = match rng.gen_range(0..4) {
+                            0 if near_max => u64::MAX - rng.gen_range(0..3000),
+                            _ => m.s.counter.max(m.s.stored) + rng.gen_range(0..100),
+                        }
+                        .max(m.s.counter);
+                        let limit = match rng.gen_range(0..5) {
+                            0 => u64::MAX,
+                            1 => m.s.limit.saturating_sub(rng.gen_range(0..100)),
+                            2 => m.s.limit.saturating_add(rng.gen_range(0..100)),
+                            3 => counter.saturating_add(rng.gen_range(0..5000)),
+                            _ => counter.saturating_add(rng.gen_range(0..10_000_000)),
+                        };
+                        let (p, s) = if rng.gen_bool(0.7) {
+                            (NODE, if rng.gen_bool(0.5) { NODE } else { 2 })
+                        } else {
+                            (rng.gen_range(0..4), rng.gen_range(0..4))
+                        };
+                        config(epoch, p, s, flags, counter, limit)
+                    }
+                    83..=90 => query(rng.gen()),
+                    _ => {
+                        let kinds = [
+                            FrameType::Rsp,
+                            FrameType::Nack,
+                            FrameType::Heartbeat,
+                            FrameType::ConfigAck,
+                            FrameType::StateReply,
+                        ];
+                        let mut f = Frame::new(kinds[rng.gen_range(0..kinds.len())], 3, NODE);
+                        f.epoch = e;
+                        let mut ff: FrameFields = f.into();
+                        if rng.gen_bool(0.3) {
+                            ff.kind = (rng.gen_range(10..256) as u64).into(); // unknown code
+                        }
+                        ff
+                    }
+                };
+                m.handle(&f, enabled);
+                v.push(f);
+            }
+            phases.push(phase(enabled, v));
+        }
+        phases
+    }
+
+    fn issued_ranges_are_disjoint(outputs: &[(u64, Frame)]) {
+        let mut r: Vec<(u64, u64)> = outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Fwd && f.count > 0)
+            .map(|(_, f)| (f.value, f.value + f.count as u64))
+            .collect();
+        r.sort();
+        for w in r.windows(2) {
+            assert!(w[0].1 <= w[1].0, "ranges {:?} and {:?} overlap", w[0], w[1]);
+        }
+    }
+
+    /// Random REQ/FWD/CONFIG/STATE_QUERY/junk stream, random gaps, random `out_ready`,
+    /// random `enabled` per phase and a mirror with a wandering lag, against the
+    /// reference model. Also checks that every NACK reason occurred.
+    #[test]
+    fn random_stream_matches_reference_model() {
+        let mut rng = StdRng::seed_from_u64(2024);
+        let mut phases = random_phases(&mut rng, 16_000);
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(Setup {
+            phases,
+            seed: 5,
+            in_gap: 0.2,
+            out_ready: 0.8,
+            mirror_on: true,
+            max_lag: 12,
+            max_cycles: 100_000,
+        });
+        check_against_model(&obs, &expected, &model);
+        issued_ranges_are_disjoint(&obs.outputs);
+        for reason in NackReason::ALL {
+            let n = obs
+                .outputs
+                .iter()
+                .filter(|(_, f)| f.kind == FrameType::Nack && f.reason == *reason as u8)
+                .count();
+            println!("NACK {reason:?}: {n}");
+            assert!(n > 0, "the random stream never produced NACK {reason:?}");
+        }
+        let kinds = |k| obs.outputs.iter().filter(|(_, f)| f.kind == k).count();
+        println!(
+            "{} cycles, {} FWD, {} RSP, {} CONFIG_ACK, {} STATE_REPLY, stats {:?}",
+            obs.cycles,
+            kinds(FrameType::Fwd),
+            kinds(FrameType::Rsp),
+            kinds(FrameType::ConfigAck),
+            kinds(FrameType::StateReply),
+            obs.stats
+        );
+    }
+
+    /// Heavy back-pressure (`out_ready` high one cycle in four) loses nothing.
+    #[test]
+    fn back_pressure_loses_nothing() {
+        let mut rng = StdRng::seed_from_u64(77);
+        let mut phases = random_phases(&mut rng, 1200);
+        for p in &mut phases {
+            p.enabled = true;
+        }
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(Setup {
+            phases,
+            seed: 9,
+            in_gap: 0.0,
+            out_ready: 0.25,
+            mirror_on: true,
+            max_lag: 4,
+            max_cycles: 40_000,
+        });
+        check_against_model(&obs, &expected, &model);
+        assert!(obs.stalls > 0, "the test should have stalled the input");
+    }
+
+    /// Directed REQ refusals: unconfigured, disabled, stale epoch (counted as a drop and
+    /// answered), not primary, limit (exclusive), wrap at 2^64, and count 0.
+    #[test]
+    fn req_refusals_and_edges() {
+        let frames_en = vec![
+            req(0, 4, 1, 5), // unconfigured: NotPrimary
+            config(1, NODE, 2, all_flags(), 10, 20),
+            req(1, 4, 2, 10), // [10, 20): exactly the limit
+            req(1, 4, 3, 1),  // 20 >= limit: LimitReached
+            req(1, 4, 4, 0),  // empty range at 20: FWD
+            req(0, 4, 5, 1),  // stale: StaleEpoch, drop
+            req(2, 4, 6, 1),  // future epoch: also stale
+            config(2, 3, 2, ConfigFlags::empty(), 0, 0), // now node 3 is primary
+            req(2, 4, 7, 1),  // NotPrimary
+            config(3, NODE, 2, all_flags(), u64::MAX - 10, u64::MAX),
+            req(3, 4, 8, 10), // [MAX-10, MAX)
+            req(3, 4, 9, 1),  // counter MAX + 1 wraps
+            req(3, 4, 10, 0), // empty at MAX: accepted
+            query(3),
+        ];
+        let frames_dis = vec![req(3, 4, 11, 1), req(7, 4, 12, 1)]; // Busy, even if stale
+        let mut phases = vec![phase(true, frames_en), phase(false, frames_dis)];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        let nacks: Vec<(u16, u8)> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Nack)
+            .map(|(_, f)| (f.tag, f.reason))
+            .collect();
+        use NackReason::*;
+        let want: Vec<(u16, u8)> = [
+            (1, NotPrimary),
+            (3, LimitReached),
+            (5, StaleEpoch),
+            (6, StaleEpoch),
+            (7, NotPrimary),
+            (9, WouldWrap),
+            (11, Busy),
+            (12, Busy),
+        ]
+        .iter()
+        .map(|(t, r)| (*t, *r as u8))
+        .collect();
+        assert_eq!(nacks, want);
+        let stale = obs.outputs.iter().find(|(_, f)| f.tag == 5).unwrap().1;
+        assert_eq!(
+            (stale.epoch, stale.value),
+            (0, 1),
+            "echoes REQ epoch, own epoch in value"
+        );
+        let fwds: Vec<(u64, u32)> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Fwd)
+            .map(|(_, f)| (f.value, f.count))
+            .collect();
+        assert_eq!(
+            fwds,
+            vec![(10, 10), (20, 0), (u64::MAX - 10, 10), (u64::MAX, 0)]
+        );
+        assert_eq!(obs.stats.drop_epoch, 2);
+    }
+
+    /// docs/gateware.md decision 2: stale CONFIGs are refused, a same-epoch CONFIG may
+    /// only raise the limit, and the counter is never set without a new epoch.
+    #[test]
+    fn config_epoch_rules() {
+        use ConfigFlags as F;
+        let frames = vec![
+            config(5, NODE, 2, all_flags(), 100, 1000),  // applied
+            config(4, 3, 3, all_flags(), 0, u64::MAX),   // stale: refused
+            config(5, NODE, 2, F::SET_LIMIT, 0, 2000),   // raise: applied
+            config(5, NODE, 2, F::SET_LIMIT, 0, 1500),   // lower: refused
+            config(5, NODE, 2, F::SET_LIMIT, 0, 2000),   // equal: refused
+            config(5, NODE, 2, F::SET_COUNTER, 0, 0),    // counter, same epoch: refused
+            config(5, NODE, 2, all_flags(), 7, 9000),    // refused (has SET_COUNTER)
+            config(5, 3, 3, F::empty(), 0, 0),           // roles, same epoch: refused
+            req(5, 4, 1, 50),                            // [100, 150)
+            config(6, 2, NODE, F::empty(), 0, 0),        // applied: roles only
+            config(7, 2, NODE, F::SET_LIMIT, 0, 50),     // new epoch may lower the limit
+            config(8, NODE, 2, F::SET_COUNTER, 5000, 0), // counter past the limit
+            req(8, 4, 2, 1),                             // LimitReached (remaining 0)
+            config(9, NODE, 2, F::SET_LIMIT, 0, 5003),   // limit 5003
+            req(8, 4, 3, 1),                             // stale now
+            req(9, 4, 4, 3),                             // [5000, 5003)
+            req(9, 4, 5, 1),                             // LimitReached
+        ];
+        let mut phases = vec![phase(true, frames)];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        let acks: Vec<Frame> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::ConfigAck)
+            .map(|(_, f)| *f)
+            .collect();
+        let reasons: Vec<u8> = acks.iter().map(|f| f.reason).collect();
+        assert_eq!(reasons, vec![0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+        let limits: Vec<u64> = acks.iter().map(|f| f.extra).collect();
+        assert_eq!(
+            limits,
+            vec![1000, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 50, 50, 5003]
+        );
+        let counters: Vec<u64> = acks.iter().map(|f| f.value).collect();
+        assert_eq!(
+            counters,
+            vec![100, 100, 100, 100, 100, 100, 100, 100, 150, 150, 5000, 5000]
+        );
+        let a = acks[0];
+        assert_eq!((a.src, a.dst, a.epoch, a.tag), (NODE, 9, 5, 0x0C0F));
+        assert_eq!(
+            StateWord::from_count(a.count),
+            StateWord {
+                primary: NODE,
+                secondary: 2,
+                enabled: true
+            }
+        );
+        assert_eq!(
+            acks[1].epoch, 5,
+            "a refused CONFIG_ACK carries the card's epoch"
+        );
+        assert_eq!(
+            obs.stats.drop_epoch,
+            6 + 1,
+            "refused CONFIGs plus the stale REQ"
+        );
+    }
+
+    /// STATE_QUERY is answered in any epoch, enabled or not, with the current state.
+    #[test]
+    fn state_query_answers_in_any_epoch() {
+        let mut phases = vec![
+            phase(
+                true,
+                vec![query(0), config(3, 2, NODE, all_flags(), 40, 90)],
+            ),
+            phase(
+                true,
+                vec![fwd(3, 2, 6, 1, 40, 5), query(0), query(3), query(u32::MAX)],
+            ),
+            phase(false, vec![query(1)]),
+        ];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        let replies: Vec<Frame> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::StateReply)
+            .map(|(_, f)| *f)
+            .collect();
+        assert_eq!(replies.len(), 5);
+        assert_eq!(
+            (replies[0].epoch, replies[0].value),
+            (0, 0),
+            "unconfigured state"
+        );
+        for r in &replies[1..4] {
+            assert_eq!((r.epoch, r.value, r.aux, r.extra), (3, 40, 45, 90));
+            assert_eq!(
+                StateWord::from_count(r.count),
+                StateWord {
+                    primary: 2,
+                    secondary: NODE,
+                    enabled: true
+                }
+            );
+            assert_eq!((r.dst, r.tag), (9, 0x5151));
+        }
+        assert!(!StateWord::from_count(replies[4].count).enabled);
+    }
+
+    /// FWD handling: stored := max(stored, value+count); zombie FWDs (other epoch) die
+    /// silently; FWDs from a non-primary or at a non-secondary get NACK(NotSecondary);
+    /// FWDs while disabled are dropped.
+    #[test]
+    fn fwd_store_and_refusals() {
+        let frames = vec![
+            fwd(0, 0, 6, 1, 0, 1),                           // unconfigured: NotSecondary
+            config(2, 3, NODE, all_flags(), 1000, u64::MAX), // stored := 1000
+            fwd(2, 3, 6, 2, 1000, 10),                       // stored 1010
+            fwd(2, 3, 6, 3, 500, 10),                        // old range: RSP, stored stays
+            fwd(1, 3, 6, 4, 2000, 10),                       // zombie: dropped silently
+            fwd(2, 4, 6, 5, 2000, 10),                       // not from primary: NACK
+            fwd(2, 3, 6, 6, 1010, 0),                        // empty range: RSP
+        ];
+        let mut phases = vec![
+            phase(true, frames),
+            phase(false, vec![fwd(2, 3, 6, 7, 3000, 1)]),
+            phase(
+                true,
+                vec![
+                    config(3, 3, 2, ConfigFlags::empty(), 0, 0),
+                    fwd(3, 3, 6, 8, 3000, 1),
+                ],
+            ),
+        ];
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let mut s = setup(phases);
+        s.mirror_on = true;
+        s.max_lag = 3;
+        let obs = run(s);
+        check_against_model(&obs, &expected, &model);
+        let rsp_tags: Vec<u16> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Rsp)
+            .map(|(_, f)| f.tag)
+            .collect();
+        assert_eq!(rsp_tags, vec![2, 3, 6]);
+        let nack_tags: Vec<u16> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Nack)
+            .map(|(_, f)| f.tag)
+            .collect();
+        assert_eq!(nack_tags, vec![1, 5, 8]);
+        assert_eq!(obs.final_state.stored, 1010);
+        assert_eq!((obs.stats.drop_epoch, obs.stats.drop_other), (1, 1));
+    }
+    /// I3 directed: RSPs stay in the engine until `mirrored_stored` covers their range,
+    /// leave in order as it advances, a CONFIG waits until they are all out, and with
+    /// `mirror_on` low RSPs leave at once.
+    #[test]
+    fn rsp_waits_for_mirror_coverage() {
+        let mut uut = SequenceEngine::new();
+        uut.connect_all();
+        let log = Arc::new(Mutex::new(Vec::<(u64, Frame)>::new()));
+        let marks = Arc::new(Mutex::new(Vec::<(&'static str, u64)>::new()));
+        let (log_tb, marks_tb) = (log.clone(), marks.clone());
+        let mut sim = simple_sim!(SequenceEngine, clock, 100_000_000, ep, {
+            let mut x = ep.init()?;
+            let mut cycle = 0u64;
+            x.node_id.next = (NODE as u64).into();
+            x.enabled.next = true;
+            x.mirror_on.next = true;
+            x.mirrored_stored.next = 100u64.into();
+            x.out_ready.next = true;
+            // One clock: sample at the falling edge what the rising edge will do.
+            macro_rules! tick {
+                () => {{
+                    wait_clock_false!(ep, clock, x);
+                    let accepted = x.in_valid.val() && x.in_ready.val();
+                    if x.out_valid.val() && x.out_ready.val() {
+                        let f = x.out_frame.val().to_frame().unwrap();
+                        log_tb.lock().unwrap().push((cycle, f));
+                    }
+                    wait_clock_true!(ep, clock, x);
+                    cycle += 1;
+                    accepted
+                }};
+            }
+            macro_rules! send {
+                ($f:expr) => {{
+                    x.in_valid.next = true;
+                    x.in_frame.next = $f;
+                    while !tick!() {}
+                    x.in_valid.next = false;
+                }};
+            }
+            send!(config(1, 2, NODE, all_flags(), 100, u64::MAX));
+            for i in 0..4u16 {
+                send!(fwd(1, 2, 6, i, 100 + 10 * i as u64, 10));
+            }
+            for _ in 0..40 {
+                tick!();
+            }
+            sim_assert!(ep, x.stored.val().to_u64() == 140, x);
+            marks_tb.lock().unwrap().push(("mirror 125", cycle));
+            x.mirrored_stored.next = 125u64.into();
+            for _ in 0..20 {
+                tick!();
+            }
+            // A new epoch must wait for the two RSPs still held.
+            marks_tb.lock().unwrap().push(("config", cycle));
+            send!(config(2, 2, NODE, ConfigFlags::empty(), 0, 0));
+            for _ in 0..20 {
+                tick!();
+            }
+            sim_assert!(ep, x.epoch.val().to_u64() == 1, x);
+            marks_tb.lock().unwrap().push(("mirror 140", cycle));
+            x.mirrored_stored.next = 140u64.into();
+            for _ in 0..20 {
+                tick!();
+            }
+            sim_assert!(ep, x.epoch.val().to_u64() == 2, x);
+            // No mirror: RSPs leave at once, whatever mirrored_stored says.
+            marks_tb.lock().unwrap().push(("mirror off", cycle));
+            x.mirror_on.next = false;
+            x.mirrored_stored.next = 0u64.into();
+            send!(fwd(2, 2, 6, 9, 140, 5));
+            for _ in 0..10 {
+                tick!();
+            }
+            ep.done(x)
+        });
+        sim.run(Box::new(uut), 100_000_000).unwrap();
+        let log = log.lock().unwrap();
+        let marks = marks.lock().unwrap();
+        let at = |name: &str| marks.iter().find(|(n, _)| *n == name).unwrap().1;
+        let when = |kind: FrameType, tag: u16| {
+            log.iter()
+                .find(|(_, f)| f.kind == kind && f.tag == tag)
+                .map(|(c, _)| *c)
+                .unwrap_or_else(|| panic!("no {kind:?} tag {tag} in {log:#?}"))
+        };
+        for tag in 0..2 {
+            let c = when(FrameType::Rsp, tag);
+            assert!(c > at("mirror 125") && c < at("config"), "RSP {tag} at {c}");
+        }
+        for tag in 2..4 {
+            let c = when(FrameType::Rsp, tag);
+            assert!(
+                c > at("mirror 140") && c < at("mirror off"),
+                "RSP {tag} at {c}"
+            );
+        }
+        let ack = log
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::ConfigAck)
+            .map(|(c, f)| (*c, *f))
+            .nth(1)
+            .expect("second CONFIG_ACK");
+        assert!(
+            ack.0 > when(FrameType::Rsp, 3),
+            "CONFIG_ACK follows the held RSPs"
+        );
+        assert_eq!((ack.1.reason, ack.1.epoch), (0, 2));
+        let order: Vec<u16> = log
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Rsp)
+            .map(|(_, f)| f.tag)
+            .collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 9]);
+        let last = when(FrameType::Rsp, 9);
+        assert!(
+            last - at("mirror off") <= 8,
+            "RSP without mirror took {} cycles",
+            last - at("mirror off")
+        );
+        for (_, f) in log.iter().filter(|(_, f)| f.kind == FrameType::Rsp) {
+            assert_eq!((f.src, f.dst, f.origin), (NODE, 6, 6));
+        }
+    }
+    /// The latencies of the module doc's table, measured one frame at a time on an idle
+    /// engine (input handshake to output handshake with `out_ready` high).
+    #[test]
+    fn documented_latencies() {
+        let frames = [
+            config(1, NODE, NODE, all_flags(), 10, 1000),
+            req(1, 4, 1, 5),
+            fwd(1, NODE, 4, 1, 10, 5),
+            fwd(1, 3, 4, 2, 20, 5),
+            query(1),
+            req(0, 4, 3, 5),
+        ];
+        let mut phases: Vec<Phase> = frames.iter().map(|f| phase(true, vec![*f])).collect();
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        let lat: Vec<(FrameType, u64)> = obs
+            .accepts
+            .iter()
+            .zip(&obs.outputs)
+            .map(|(a, (o, f))| (f.kind, o - a))
+            .collect();
+        use FrameType::*;
+        assert_eq!(
+            lat,
+            vec![
+                (ConfigAck, 5),
+                (Fwd, 4),
+                (Rsp, 4),
+                (Nack, 4),
+                (StateReply, 4),
+                (Nack, 4)
+            ],
+            "latencies"
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! `seqfab-sim bench`: the performance figures of DESIGN.md section 8, in clocks (and ns
+//! at the nominal clock), measured on the Verilator model of the card core.
+//!
+//! - simulation speed: cluster clocks per wall second for 1, 4 and 16 cards;
+//! - the primary engine at saturation: REQ frames accepted per clock while its fabric
+//!   port delivers one REQ every clock (target 1.0);
+//! - the cluster at saturation: requests completed into host rings per clock, all cards
+//!   together, with coalescing (target >= 1.0), and REQ frames per request;
+//! - end-to-end latency through three cards (originator, primary, secondary) with a
+//!   zero-latency fabric, and where the clocks go, block by block.
+
+use crate::model::VerilatedCard;
+use crate::run::{run, RunOptions};
+use seqfab_contract::frame::{Frame, FrameType};
+use seqfab_contract::regs;
+use seqfab_testbench::cluster::{Cluster, Config};
+use seqfab_testbench::host::{BatchSize, Load, Workload};
+use seqfab_testbench::rig::CardRig;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SimSpeed {
+    pub cards: usize,
+    pub cycles: u64,
+    pub wall_seconds: f64,
+    pub cluster_cycles_per_second: f64,
+    pub card_cycles_per_second: f64,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct LatencyBreakdown {
+    pub requests: usize,
+    /// Doorbell write to the REQ frame leaving the originator.
+    pub originator_request_cycles: u64,
+    /// REQ arriving at the primary to FWD leaving it.
+    pub primary_cycles: u64,
+    /// FWD arriving at the secondary to RSP leaving it (store and mirror included).
+    pub secondary_cycles: u64,
+    /// RSP arriving at the originator to the completion written into the ring.
+    pub originator_completion_cycles: u64,
+    /// Fabric traversals (3 hops, one clock each with a zero-latency switch).
+    pub fabric_cycles: u64,
+    pub total_cycles: u64,
+    pub total_ns: f64,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Figures {
+    pub clock_mhz: u64,
+    pub sim_speed: Vec<SimSpeed>,
+    pub primary_req_frames_per_cycle: f64,
+    pub cluster_client_requests_per_cycle: f64,
+    pub cluster_req_frames_per_request: f64,
+    pub cluster_requests_per_second_at_clock: f64,
+    pub latency: LatencyBreakdown,
+}
+
+fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
+    let mut c = Cluster::new((0..cards).map(|_| VerilatedCard::new()).collect(), 0, 1);
+    c.bring_up(10, 500);
+    let (p, s) = if cards == 1 {
+        (0, 0)
+    } else {
+        crate::run::initial_roles(cards)
+    };
+    c.configure_all(
+        0,
+        Config {
+            epoch: 1,
+            primary: p,
+            secondary: s,
+            counter: Some(0),
+            limit: Some(u64::MAX),
+        },
+    );
+    c.run(3000);
+    for (i, n) in c.nodes.iter_mut().enumerate() {
+        n.workload = Some(Workload::new(
+            Load::Closed { outstanding: 8 },
+            BatchSize::Uniform(16),
+            4,
+            u64::MAX,
+            i as u64,
+        ));
+    }
+    let t = Instant::now();
+    c.run(cycles);
+    let wall = t.elapsed().as_secs_f64();
+    SimSpeed {
+        cards,
+        cycles,
+        wall_seconds: wall,
+        cluster_cycles_per_second: cycles as f64 / wall,
+        card_cycles_per_second: (cycles * cards as u64) as f64 / wall,
+    }
+}
+
+/// Feeds one REQ per clock into a primary's plane X for `cycles` clocks.
+fn primary_saturation(cycles: u64) -> f64 {
+    let mut rig = CardRig::new(VerilatedCard::new(), 1);
+    rig.host.bring_up(10, 0);
+    rig.host.send_config(
+        1,
+        Config {
+            epoch: 1,
+            primary: 1,
+            secondary: 2,
+            counter: Some(0),
+            limit: Some(u64::MAX),
+        },
+    );
+    rig.settle_mmio();
+    rig.run(50);
+    let before = rig.read_reg(regs::STAT_REQ_ACCEPTED);
+    for k in 0..cycles {
+        let mut f = Frame::new(FrameType::Req, 0, 1);
+        f.origin = 0;
+        f.epoch = 1;
+        f.tag = k as u16;
+        f.count = 1 + (k % 16) as u32;
+        rig.step_with(Some(&f.encode()), None);
+    }
+    rig.run(100);
+    let accepted = rig.read_reg(regs::STAT_REQ_ACCEPTED) - before;
+    accepted as f64 / cycles as f64
+}
+
+fn cluster_saturation() -> (f64, f64) {
+    let opts = RunOptions {
+        nodes: 4,
+        requests: 200_000,
+        batch: BatchSize::Fixed(1),
+        outstanding: 32,
+        ..RunOptions::default()
+    };
+    let r = run(&opts, |_| VerilatedCard::new(), |_, _| {});
+    (
+        r.summary.client_requests_per_cycle,
+        r.summary.frames_per_request,
+    )
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}
+
+/// One request at a time from node 0 through primary 1 and secondary 2.
+fn latency(requests: u64) -> LatencyBreakdown {
+    let mut c = Cluster::new((0..3).map(|_| VerilatedCard::new()).collect(), 0, 1);
+    c.bring_up(10, 0);
+    c.configure_all(
+        0,
+        Config {
+            epoch: 1,
+            primary: 1,
+            secondary: 2,
+            counter: Some(0),
+            limit: Some(u64::MAX),
+        },
+    );
+    c.run(500);
+    for p in &mut c.planes {
+        p.capture = Some(Vec::new());
+    }
+    c.nodes[0].workload = Some(Workload::new(
+        Load::Closed { outstanding: 1 },
+        BatchSize::Fixed(1),
+        1,
+        requests,
+        3,
+    ));
+    c.run_until(requests * 1000, |c| {
+        c.remaining() == 0 && c.in_flight() == 0
+    });
+    let mut frames: Vec<(u64, Frame)> = c
+        .planes
+        .iter_mut()
+        .flat_map(|p| p.capture.take().unwrap_or_default())
+        .filter_map(|(t, b)| Frame::decode(&b).ok().map(|f| (t, f)))
+        .collect();
+    frames.sort_by_key(|(t, _)| *t);
+    let when = |kind: FrameType, after: u64| {
+        frames
+            .iter()
+            .find(|(t, f)| f.kind == kind && *t >= after)
+            .map(|(t, _)| *t)
+    };
+    let (mut a, mut b, mut s, mut d, mut tot) = (vec![], vec![], vec![], vec![], vec![]);
+    for r in &c.history.requests {
+        let (Some(done), Some(req)) = (r.completed_cycle, when(FrameType::Req, r.issued_cycle))
+        else {
+            continue;
+        };
+        let (Some(fwd), Some(rsp)) = (when(FrameType::Fwd, req), when(FrameType::Rsp, req)) else {
+            continue;
+        };
+        // With a zero-latency switch a frame sent at t is received at t + 1.
+        a.push(req - r.issued_cycle);
+        b.push(fwd - (req + 1));
+        s.push(rsp - (fwd + 1));
+        d.push(done - (rsp + 1));
+        tot.push(done - r.issued_cycle);
+    }
+    let total = median(tot);
+    LatencyBreakdown {
+        requests: a.len(),
+        originator_request_cycles: median(a),
+        primary_cycles: median(b),
+        secondary_cycles: median(s),
+        originator_completion_cycles: median(d),
+        fabric_cycles: 3,
+        total_cycles: total,
+        total_ns: total as f64 * 1000.0 / seqfab_contract::CLOCK_MHZ as f64,
+    }
+}
+
+/// Measures every figure (takes a minute or two).
+pub fn measure(progress: impl Fn(&str)) -> Figures {
+    let mut f = Figures {
+        clock_mhz: seqfab_contract::CLOCK_MHZ,
+        ..Default::default()
+    };
+    for (cards, cycles) in [(1, 400_000), (4, 200_000), (16, 50_000)] {
+        progress(&format!("simulation speed, {cards} card(s)"));
+        f.sim_speed.push(sim_speed(cards, cycles));
+    }
+    progress("primary engine at saturation");
+    f.primary_req_frames_per_cycle = primary_saturation(20_000);
+    progress("cluster at saturation");
+    let (rpc, fpr) = cluster_saturation();
+    f.cluster_client_requests_per_cycle = rpc;
+    f.cluster_req_frames_per_request = fpr;
+    f.cluster_requests_per_second_at_clock = rpc * seqfab_contract::CLOCK_MHZ as f64 * 1e6;
+    progress("latency through three cards");
+    f.latency = latency(200);
+    f
+}
+
+/// The figures as a table.
+pub fn table(f: &Figures) -> String {
+    let mut o = String::new();
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "seqfab benchmarks (Verilator model of the card core; {} MHz nominal clock)",
+        f.clock_mhz
+    );
+    for s in &f.sim_speed {
+        let _ = writeln!(
+            o,
+            "  simulation speed, {:>2} card(s): {:>12.0} cluster cycles/s ({:.0} card cycles/s)",
+            s.cards, s.cluster_cycles_per_second, s.card_cycles_per_second
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  primary engine at saturation:  {:.3} REQ frames accepted per cycle (target 1.0)",
+        f.primary_req_frames_per_cycle
+    );
+    let _ = writeln!(
+        o,
+        "  4-card cluster at saturation:  {:.3} client requests per cycle (target >= 1.0) = {:.0} M requests/s; {:.3} REQ frames per request",
+        f.cluster_client_requests_per_cycle,
+        f.cluster_requests_per_second_at_clock / 1e6,
+        f.cluster_req_frames_per_request
+    );
+    let l = &f.latency;
+    let ns = |c: u64| c as f64 * 1000.0 / f.clock_mhz as f64;
+    let _ = writeln!(
+        o,
+        "  latency through 3 cards, zero-latency fabric (median of {}):",
+        l.requests
+    );
+    for (name, c) in [
+        (
+            "originator: doorbell -> REQ out",
+            l.originator_request_cycles,
+        ),
+        ("primary: REQ in -> FWD out", l.primary_cycles),
+        ("secondary: FWD in -> RSP out", l.secondary_cycles),
+        (
+            "originator: RSP in -> completion DMA",
+            l.originator_completion_cycles,
+        ),
+        ("fabric: 3 hops", l.fabric_cycles),
+    ] {
+        let _ = writeln!(o, "    {name:<40} {c:>4} cycles {:>7.0} ns", ns(c));
+    }
+    let _ = writeln!(
+        o,
+        "    {:<40} {:>4} cycles {:>7.0} ns",
+        "total", l.total_cycles, l.total_ns
+    );
+    o
+}

@@ -1,0 +1,163 @@
+//! The card core as a [`CardModel`] in either simulator.
+//!
+//! [`VerilatedCard`] drives the Verilator model built from the card core's Verilog by
+//! `build.rs`; `seqfab_gateware::card::RustHdlCard` is the same card in rust-hdl's
+//! simulator. Both follow the [`CardModel`] stepping contract exactly, which is what the
+//! equivalence test compares.
+
+use crate::models::card::Model;
+use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
+use std::path::PathBuf;
+
+/// Which simulator runs the cards.
+#[derive(Clone, Debug)]
+pub enum ModelKind {
+    /// Verilator; `vcd` traces node 0's card.
+    Verilator {
+        vcd: Option<PathBuf>,
+    },
+    RustHdl,
+}
+
+fn words<const W: usize>(bytes: &[u8]) -> [u64; W] {
+    let mut w = [0u64; W];
+    for (k, chunk) in bytes.chunks(8).enumerate().take(W) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        w[k] = u64::from_le_bytes(b);
+    }
+    w
+}
+
+fn bytes<const B: usize, const W: usize>(words: [u64; W]) -> [u8; B] {
+    let mut out = [0u8; B];
+    for (k, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&words[k].to_le_bytes()[..chunk.len()]);
+    }
+    out
+}
+
+/// The card core under Verilator.
+pub struct VerilatedCard {
+    model: Model,
+}
+
+impl Default for VerilatedCard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VerilatedCard {
+    pub fn new() -> Self {
+        VerilatedCard {
+            model: Model::new(),
+        }
+    }
+
+    /// Starts a VCD waveform of this card.
+    pub fn trace_to(&mut self, path: &std::path::Path) -> Result<(), crate::Error> {
+        self.model.trace_to(path)
+    }
+}
+
+macro_rules! mac_ports {
+    ($m:expr, $input:expr, $set_data:ident, $set_valid:ident, $set_last:ident, $set_bytes:ident, $set_tx_ready:ident, $set_link:ident) => {{
+        let i: &MacIn = $input;
+        $m.$set_data(&words::<8>(&i.rx_data));
+        $m.$set_valid(i.rx_valid as u64);
+        $m.$set_last(i.rx_last as u64);
+        $m.$set_bytes(i.rx_bytes as u64);
+        $m.$set_tx_ready(i.tx_ready as u64);
+        $m.$set_link(i.link_up as u64);
+    }};
+}
+
+macro_rules! mac_out {
+    ($m:expr, $data:ident, $valid:ident, $last:ident, $bytes:ident, $rx_ready:ident) => {
+        MacOut {
+            tx_data: bytes::<64, 8>($m.$data()),
+            tx_valid: $m.$valid() != 0,
+            tx_last: $m.$last() != 0,
+            tx_bytes: $m.$bytes() as u8,
+            rx_ready: $m.$rx_ready() != 0,
+        }
+    };
+}
+
+impl CardModel for VerilatedCard {
+    fn step(&mut self, i: &CardInputs) -> CardOutputs {
+        let m = &mut self.model;
+        m.set_mmio_addr(i.mmio_addr as u64);
+        m.set_mmio_wdata(i.mmio_wdata);
+        m.set_mmio_write(i.mmio_write as u64);
+        m.set_mmio_read(i.mmio_read as u64);
+        m.set_dma_ready(i.dma_ready as u64);
+        mac_ports!(
+            m,
+            &i.x,
+            set_x_rx_data,
+            set_x_rx_valid,
+            set_x_rx_last,
+            set_x_rx_bytes,
+            set_x_tx_ready,
+            set_x_link_up
+        );
+        mac_ports!(
+            m,
+            &i.y,
+            set_y_rx_data,
+            set_y_rx_valid,
+            set_y_rx_last,
+            set_y_rx_bytes,
+            set_y_tx_ready,
+            set_y_link_up
+        );
+        m.eval();
+        let out = CardOutputs {
+            mmio_rdata: m.get_mmio_rdata(),
+            mmio_rvalid: m.get_mmio_rvalid() != 0,
+            dma_addr: m.get_dma_addr(),
+            dma_data: bytes::<32, 4>(m.get_dma_data()),
+            dma_valid: m.get_dma_valid() != 0,
+            irq: [
+                m.get_irq_0() != 0,
+                m.get_irq_1() != 0,
+                m.get_irq_2() != 0,
+                m.get_irq_3() != 0,
+            ],
+            x: mac_out!(
+                m,
+                get_x_tx_data,
+                get_x_tx_valid,
+                get_x_tx_last,
+                get_x_tx_bytes,
+                get_x_rx_ready
+            ),
+            y: mac_out!(
+                m,
+                get_y_tx_data,
+                get_y_tx_valid,
+                get_y_tx_last,
+                get_y_tx_bytes,
+                get_y_rx_ready
+            ),
+        };
+        m.tick();
+        out
+    }
+}
+
+/// A card of the chosen kind, boxed so a cluster can hold either.
+pub fn make_card(kind: &ModelKind, node: usize) -> Result<Box<dyn CardModel>, crate::Error> {
+    Ok(match kind {
+        ModelKind::Verilator { vcd } => {
+            let mut card = VerilatedCard::new();
+            if let (0, Some(path)) = (node, vcd) {
+                card.trace_to(path)?;
+            }
+            Box::new(card)
+        }
+        ModelKind::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
+    })
+}

@@ -55,7 +55,10 @@ pub const BOARDS: &[Board] = &[
                 ("top.v", top_verilog(ecp5::versa::Versa5gTop::default())),
                 // The stand-in boundary alone, synthesised separately so the report can
                 // give the core's share of the utilisation.
-                ("standin_io.v", top_verilog(standin_io::StandInBoundary::default())),
+                (
+                    "standin_io.v",
+                    top_verilog(standin_io::StandInBoundary::default()),
+                ),
             ]
         },
     },

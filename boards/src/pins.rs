@@ -71,9 +71,13 @@ pub fn xdc_pinned(xdc: &str) -> BTreeSet<String> {
         if !has_pin {
             continue;
         }
-        let ports = ports.trim().trim_end_matches(']').trim();
-        let ports = ports.trim_start_matches('{').trim_end_matches('}');
-        out.extend(ports.split_whitespace().map(str::to_string));
+        // `{a b[0]}` (braces may hold brackets) or a bare name ending at `]`.
+        let ports = ports.trim();
+        let list = match ports.strip_prefix('{') {
+            Some(rest) => rest.split('}').next().unwrap_or(""),
+            None => ports.split(']').next().unwrap_or(""),
+        };
+        out.extend(list.split_whitespace().map(str::to_string));
     }
     out
 }
@@ -84,9 +88,7 @@ pub fn xdc_pinned(xdc: &str) -> BTreeSet<String> {
 pub fn unpinned(ports: &[String], pinned: &BTreeSet<String>) -> Vec<String> {
     ports
         .iter()
-        .filter(|p| {
-            !pinned.contains(*p) && !diff_partner(p).is_some_and(|pp| pinned.contains(&pp))
-        })
+        .filter(|p| !pinned.contains(*p) && !diff_partner(p).is_some_and(|pp| pinned.contains(&pp)))
         .cloned()
         .collect()
 }
@@ -128,7 +130,12 @@ mod tests {
                  input wire  clk;\noutput reg [1:0] led;\ninput wire d_p;\ninput wire d_n;\n\
                  // Local\nwire [3:0] x;\n\nendmodule\n";
         let ports = top_port_bits(v);
-        assert_eq!(ports, ["clk", "led[1]", "led[0]", "d_p", "d_n"].map(String::from).to_vec());
+        assert_eq!(
+            ports,
+            ["clk", "led[0]", "led[1]", "d_p", "d_n"]
+                .map(String::from)
+                .to_vec()
+        );
         let lpf = "LOCATE COMP \"clk\" SITE \"P3\"; # LOCATE COMP \"d_p\" SITE \"A1\";\n\
                    LOCATE COMP \"led[0]\" SITE \"E16\";";
         assert_eq!(

@@ -97,6 +97,13 @@ pub struct StandInBoundary {
     stim: DFF<Bits<512>>,
     fold_x: XorFold<512, 16, 32>,
     fold_y: XorFold<512, 16, 32>,
+    x_valid_r: DFF<Bit>,
+    y_valid_r: DFF<Bit>,
+    write_r: DFF<Bit>,
+    read_r: DFF<Bit>,
+    fold_dma: XorFold<256, 16, 16>,
+    part_dma: DFF<Bits<16>>,
+    dma_addr_x: DFF<Bit>,
     part_x: DFF<Bits<32>>,
     part_y: DFF<Bits<32>>,
     obs: DFF<Bits<8>>,
@@ -107,8 +114,8 @@ impl Logic for StandInBoundary {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, serial_s1, serial_s2, ctrl_s1, ctrl_s2, stim, part_x, part_y, obs,
-            out_bit
+            self, clock, serial_s1, serial_s2, ctrl_s1, ctrl_s2, stim, x_valid_r, y_valid_r,
+            write_r, read_r, part_dma, dma_addr_x, part_x, part_y, obs, out_bit
         );
         // Two-flop synchronisers for the asynchronous pins.
         self.serial_s1.d.next = self.serial_in.val();
@@ -116,20 +123,26 @@ impl Logic for StandInBoundary {
         self.ctrl_s1.d.next = self.ctrl.val();
         self.ctrl_s2.d.next = self.ctrl_s1.q.val();
         // The stimulus shift register.
-        self.stim.d.next = (self.stim.q.val() << 1) | bit_cast::<512, 1>(self.serial_s2.q.val().into());
+        self.stim.d.next =
+            (self.stim.q.val() << 1) | bit_cast::<512, 1>(self.serial_s2.q.val().into());
         // Core inputs, each from its own stages of the register.
         self.x_rx_data.next = self.stim.q.val();
         self.y_rx_data.next = (self.stim.q.val() << 256) | (self.stim.q.val() >> 256);
-        self.x_rx_valid.next = self.ctrl_s2.q.val().get_bit(0) & self.stim.q.val().get_bit(1);
-        self.y_rx_valid.next = self.ctrl_s2.q.val().get_bit(7) & self.stim.q.val().get_bit(2);
+        // Valids and strobes leave from registers, as they would from real IP.
+        self.x_valid_r.d.next = self.ctrl_s2.q.val().get_bit(0) & self.stim.q.val().get_bit(1);
+        self.y_valid_r.d.next = self.ctrl_s2.q.val().get_bit(7) & self.stim.q.val().get_bit(2);
+        self.write_r.d.next = self.ctrl_s2.q.val().get_bit(1) & self.stim.q.val().get_bit(115);
+        self.read_r.d.next = self.ctrl_s2.q.val().get_bit(2) & self.stim.q.val().get_bit(116);
+        self.x_rx_valid.next = self.x_valid_r.q.val();
+        self.y_rx_valid.next = self.y_valid_r.q.val();
+        self.mmio_write.next = self.write_r.q.val();
+        self.mmio_read.next = self.read_r.q.val();
         self.x_rx_last.next = self.stim.q.val().get_bit(3);
         self.y_rx_last.next = self.stim.q.val().get_bit(4);
         self.x_rx_bytes.next = self.stim.q.val().get_bits::<7>(5);
         self.y_rx_bytes.next = self.stim.q.val().get_bits::<7>(12);
         self.mmio_addr.next = self.stim.q.val().get_bits::<32>(19);
         self.mmio_wdata.next = self.stim.q.val().get_bits::<64>(51);
-        self.mmio_write.next = self.ctrl_s2.q.val().get_bit(1) & self.stim.q.val().get_bit(115);
-        self.mmio_read.next = self.ctrl_s2.q.val().get_bit(2) & self.stim.q.val().get_bit(116);
         self.dma_ready.next = self.ctrl_s2.q.val().get_bit(3);
         self.x_tx_ready.next = self.ctrl_s2.q.val().get_bit(4);
         self.y_tx_ready.next = self.ctrl_s2.q.val().get_bit(5);
@@ -138,18 +151,22 @@ impl Logic for StandInBoundary {
         // Core outputs folded: wide groups in two register stages, narrow ones in one.
         self.fold_x.data_in.next = self.x_tx_data.val();
         self.fold_y.data_in.next = self.y_tx_data.val();
+        self.fold_dma.data_in.next = self.dma_data.val();
+        self.part_dma.d.next = self.fold_dma.out.val();
+        self.dma_addr_x.d.next = self.dma_addr.val().xor() ^ self.dma_valid.val();
         self.part_x.d.next = self.fold_x.out.val();
         self.part_y.d.next = self.fold_y.out.val();
         self.obs.d.next = bit_cast::<8, 1>(self.mmio_rdata.val().xor().into())
-            | (bit_cast::<8, 1>(
-                (self.dma_addr.val().xor() ^ self.dma_data.val().xor() ^ self.dma_valid.val()).into(),
-            ) << 1)
+            | (bit_cast::<8, 1>((self.part_dma.q.val().xor() ^ self.dma_addr_x.q.val()).into())
+                << 1)
             | (bit_cast::<8, 1>(self.irq.val().xor().into()) << 2)
             | (bit_cast::<8, 1>(
-                (self.part_x.q.val().xor() ^ self.x_tx_bytes.val().xor() ^ self.x_tx_last.val()).into(),
+                (self.part_x.q.val().xor() ^ self.x_tx_bytes.val().xor() ^ self.x_tx_last.val())
+                    .into(),
             ) << 3)
             | (bit_cast::<8, 1>(
-                (self.part_y.q.val().xor() ^ self.y_tx_bytes.val().xor() ^ self.y_tx_last.val()).into(),
+                (self.part_y.q.val().xor() ^ self.y_tx_bytes.val().xor() ^ self.y_tx_last.val())
+                    .into(),
             ) << 4)
             | (bit_cast::<8, 1>(self.x_tx_valid.val().into()) << 5)
             | (bit_cast::<8, 1>(self.y_tx_valid.val().into()) << 6)

@@ -56,7 +56,10 @@ impl<const W: usize, const OFFSET: usize, const CHUNKS: usize, const OUT: usize>
 {
     pub fn new() -> Self {
         assert_eq!(OUT, 32 * CHUNKS, "OUT must be 32 * CHUNKS");
-        assert!(OFFSET + W <= FCS_COVERED_BITS, "inputs beyond the FCS-covered bits");
+        assert!(
+            OFFSET + W <= FCS_COVERED_BITS,
+            "inputs beyond the FCS-covered bits"
+        );
         assert!(CHUNKS >= 1 && CHUNKS <= W);
         Self {
             data_in: Default::default(),
@@ -198,7 +201,9 @@ mod tests {
         let v = 0xDEAD_BEEF_0123_4567u64;
         for j in 0..32 {
             let folded = (0..2).fold(false, |acc, k| {
-                acc ^ P::taps(j * 2 + k).iter().fold(false, |p, &i| p ^ (v >> i & 1 == 1))
+                acc ^ P::taps(j * 2 + k)
+                    .iter()
+                    .fold(false, |p, &i| p ^ (v >> i & 1 == 1))
             });
             let want = (0..64)
                 .filter(|&i| v >> i & 1 == 1)

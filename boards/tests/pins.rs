@@ -54,7 +54,11 @@ fn build_script_and_board_folders_match_the_board_list() {
         );
         let dir = constraints_dir().join(board.name);
         for file in [board.pin_file, "README.md"] {
-            assert!(dir.join(file).exists(), "missing {}", dir.join(file).display());
+            assert!(
+                dir.join(file).exists(),
+                "missing {}",
+                dir.join(file).display()
+            );
         }
     }
 }

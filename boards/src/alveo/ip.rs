@@ -201,7 +201,11 @@ fn stub(module: &str, ports: &[IpPort]) -> String {
         .iter()
         .map(|&(name, dir, width, _)| {
             let d = if dir == I { "input" } else { "output" };
-            let w = if width > 1 { format!(" [{}:0]", width - 1) } else { String::new() };
+            let w = if width > 1 {
+                format!(" [{}:0]", width - 1)
+            } else {
+                String::new()
+            };
             format!("    {d}{w} {name}")
         })
         .collect();
@@ -418,7 +422,13 @@ mod tests {
         fn check<B: Block>(mut b: B, table: &[IpPort]) {
             b.connect_all();
             let v = generate_verilog_unchecked(&b);
-            let header = v.split("module top(").nth(1).unwrap().split(')').next().unwrap();
+            let header = v
+                .split("module top(")
+                .nth(1)
+                .unwrap()
+                .split(')')
+                .next()
+                .unwrap();
             let ports: Vec<&str> = header.split(',').map(str::trim).collect();
             for &(name, _, _, conn) in table {
                 if let Port = conn {

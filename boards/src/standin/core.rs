@@ -28,6 +28,7 @@ const _: () = assert!(
         && regs::STAT_FWD_STORED / 8 == 68
         && regs::STAT_NACK_TX / 8 == 70
         && regs::STAT_DROP_FCS / 8 == 74
+        && regs::DOORBELL_BASE == 0x1_0000
 );
 
 #[derive(LogicBlock)]
@@ -116,6 +117,7 @@ pub struct StandInCore {
     stat_tx_drop: DFF<Bits<32>>,
     dirty: DFF<Bit>,
     dma_pending: DFF<Bit>,
+    mirror_on: DFF<Bit>,
     dma_addr_r: DFF<Bits<64>>,
     dma_data_r: DFF<Bits<256>>,
     irq_r: DFF<Bits<QUEUES>>,
@@ -125,9 +127,8 @@ pub struct StandInCore {
     one_irq: Constant<Bits<QUEUES>>,
     no_irq: Constant<Bits<QUEUES>>,
     count_mask: Constant<Bits<64>>,
-    doorbell_base: Constant<Bits<32>>,
-    a_control: Constant<Bits<32>>,
-    a_mirror: Constant<Bits<32>>,
+    i_control: Constant<Bits<9>>,
+    i_mirror: Constant<Bits<9>>,
     v_magic: Constant<Bits<64>>,
     v_version: Constant<Bits<64>>,
     v_caps: Constant<Bits<64>>,
@@ -196,6 +197,7 @@ impl Default for StandInCore {
             stat_tx_drop: Default::default(),
             dirty: Default::default(),
             dma_pending: Default::default(),
+            mirror_on: Default::default(),
             dma_addr_r: Default::default(),
             dma_data_r: Default::default(),
             irq_r: Default::default(),
@@ -205,9 +207,8 @@ impl Default for StandInCore {
             one_irq: Constant::new(1u64.into()),
             no_irq: Constant::new(0u64.into()),
             count_mask: Constant::new(0xFF_FFFFu64.into()),
-            doorbell_base: a(regs::DOORBELL_BASE),
-            a_control: a(regs::CONTROL),
-            a_mirror: a(regs::MIRROR_ADDR),
+            i_control: a(regs::CONTROL / 8),
+            i_mirror: a(regs::MIRROR_ADDR / 8),
             v_magic: Constant::new(seqfab_contract::MAGIC.into()),
             v_version: Constant::new(seqfab_contract::VERSION_WORD.into()),
             v_caps: Constant::new(regs::CAPABILITIES_WORD.into()),
@@ -245,6 +246,7 @@ impl Logic for StandInCore {
             stat_tx_drop,
             dirty,
             dma_pending,
+            mirror_on,
             dma_addr_r,
             dma_data_r,
             irq_r
@@ -293,15 +295,17 @@ impl Logic for StandInCore {
             self.dirty.d.next = true;
         }
 
-        // MMIO writes: doorbell pages, MIRROR_ADDR, CONTROL.
+        // MMIO writes: doorbell pages, MIRROR_ADDR, CONTROL (decoded on offset bits 11:3,
+        // like reads below).
         self.db_count.d.next = self.zero64.val();
         if self.mmio_write.val() {
-            if self.mmio_addr.val() >= self.doorbell_base.val() {
+            // Doorbell pages start at DOORBELL_BASE = 0x1_0000 and run to the end of BAR0.
+            if self.mmio_addr.val().get_bits::<16>(16).any() {
                 self.db_count.d.next = self.mmio_wdata.val() & self.count_mask.val();
                 self.stat_doorbells.d.next = self.stat_doorbells.q.val() + self.one32.val();
-            } else if self.mmio_addr.val() == self.a_mirror.val() {
+            } else if self.mmio_addr.val().get_bits::<9>(3) == self.i_mirror.val() {
                 self.mirror_addr.d.next = self.mmio_wdata.val();
-            } else if self.mmio_addr.val() == self.a_control.val() {
+            } else if self.mmio_addr.val().get_bits::<9>(3) == self.i_control.val() {
                 self.control.d.next = self.mmio_wdata.val();
             }
         }
@@ -365,7 +369,10 @@ impl Logic for StandInCore {
         if self.dma_pending.q.val() & self.dma_ready.val() {
             self.dma_pending.d.next = false;
         }
-        if self.dirty.q.val() & !self.dma_pending.q.val() & self.mirror_addr.q.val().any() {
+        // `mirror_on` is MIRROR_ADDR != 0, registered: the 64-input OR in front of the
+        // 320-bit load enable was the 210 MHz path.
+        self.mirror_on.d.next = self.mirror_addr.q.val().any();
+        if self.dirty.q.val() & !self.dma_pending.q.val() & self.mirror_on.q.val() {
             self.dirty.d.next = false;
             self.dma_pending.d.next = true;
             self.dma_addr_r.d.next = self.mirror_addr.q.val();

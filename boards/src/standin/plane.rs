@@ -177,9 +177,8 @@ impl Logic for StandInPlane {
         self.s2_ok.d.next = self.s1_ok.q.val();
         // Stage 3: fold and compare with the FCS the frame carries.
         self.rx_fold.data_in.next = self.s2_part.q.val();
-        self.s3_mismatch.d.next = self.rx_fold.out.val()
-            ^ self.fcs_zero.val()
-            ^ self.s2_data.q.val().get_bits::<32>(480);
+        self.s3_mismatch.d.next =
+            self.rx_fold.out.val() ^ self.fcs_zero.val() ^ self.s2_data.q.val().get_bits::<32>(480);
         self.s3_data.d.next = self.s2_data.q.val();
         self.s3_ok.d.next = self.s2_ok.q.val();
         self.ok3.next = self.s3_ok.q.val() & !self.s3_mismatch.q.val().any();

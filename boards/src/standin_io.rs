@@ -4,8 +4,8 @@
 //! times it as it would sit behind real IP.
 //!
 //! Inputs: a serial bit shifted into a 512-bit register each cycle (every core input
-//! bit is taken from a different stage, so no two are provably equal and none is
-//! constant), plus 8 control pins (valids, readies, link status). Outputs: XOR folds of
+//! bit is taken from a different stage or XOR of stages, so no two are provably equal and
+//! none is constant), plus 8 control pins (valids, readies, link status). Outputs: XOR folds of
 //! each core output group, two register stages deep, onto 8 pins and one serial pin.
 //! It is not a working host or fabric link; only its timing and size are meaningful,
 //! and the board report lists it under `stand_in`.
@@ -127,7 +127,11 @@ impl Logic for StandInBoundary {
             (self.stim.q.val() << 1) | bit_cast::<512, 1>(self.serial_s2.q.val().into());
         // Core inputs, each from its own stages of the register.
         self.x_rx_data.next = self.stim.q.val();
-        self.y_rx_data.next = (self.stim.q.val() << 256) | (self.stim.q.val() >> 256);
+        // Plane Y sees the register XORed with itself rotated: taken plainly (or only
+        // rotated), its first register stage would be the same flip-flops as plane X's,
+        // which Yosys merges, doubling their fanout (a path neither real MAC would have).
+        self.y_rx_data.next =
+            self.stim.q.val() ^ ((self.stim.q.val() << 256) | (self.stim.q.val() >> 256));
         // Valids and strobes leave from registers, as they would from real IP.
         self.x_valid_r.d.next = self.ctrl_s2.q.val().get_bit(0) & self.stim.q.val().get_bit(1);
         self.y_valid_r.d.next = self.ctrl_s2.q.val().get_bit(7) & self.stim.q.val().get_bit(2);

@@ -1,0 +1,101 @@
+//! Board top for the Lattice ECP5-5G Versa (LFE5UM5G-45F-8BG381), built by the open flow.
+//! Pins: `constraints/ecp5-5g-versa/versa5g.lpf`.
+//!
+//! Clock: the 100 MHz LVDS oscillator into an `EHXPLLL` that makes the card clock
+//! (`seqfab_contract::CLOCK_MHZ`, 250 MHz). The board's PCIe x1 and SERDES lanes would
+//! need a PCIe endpoint and a 100G-class MAC that exist as no open IP for the ECP5 (and
+//! its 5 Gb/s SERDES cannot carry a 512-bit, 250 MHz MAC interface anyway), so the core's
+//! host and fabric ports sit behind [`StandInBoundary`] on the UART, DIP switch and LED
+//! pins instead; the board report says so.
+
+use super::pll::Ecp5Pll;
+use crate::standin_io::StandInBoundary;
+use crate::{new_core, Core};
+use rust_hdl::prelude::*;
+use seqfab_contract::CLOCK_MHZ;
+
+/// The board oscillator, MHz.
+pub const OSC_MHZ: u64 = 100;
+
+#[derive(LogicBlock)]
+pub struct Versa5gTop {
+    /// 100 MHz LVDS oscillator (site P3).
+    pub clk100: Signal<In, Clock>,
+    /// DIP switch SW1..8: stand-in control lines.
+    pub dip: Signal<In, Bits<8>>,
+    /// FTDI UART receive line: the stand-in's serial stimulus.
+    pub uart_rx: Signal<In, Bit>,
+    /// FTDI UART transmit line: the stand-in's folded observation.
+    pub uart_tx: Signal<Out, Bit>,
+    /// User LEDs D21..D28 (the board drives them active low): folded core outputs.
+    pub led: Signal<Out, Bits<8>>,
+    pll: Ecp5Pll<OSC_MHZ, CLOCK_MHZ>,
+    /// The card clock, named so that the LPF can constrain it (`FREQUENCY NET`).
+    clk_core: Signal<Local, Clock>,
+    io: StandInBoundary,
+    core: Core,
+}
+
+impl Default for Versa5gTop {
+    fn default() -> Self {
+        Self {
+            clk100: Default::default(),
+            dip: Default::default(),
+            uart_rx: Default::default(),
+            uart_tx: Default::default(),
+            led: Default::default(),
+            pll: Ecp5Pll::new(),
+            clk_core: Default::default(),
+            io: Default::default(),
+            core: new_core(),
+        }
+    }
+}
+
+impl Logic for Versa5gTop {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.pll.clk_in.next = self.clk100.val();
+        self.clk_core.next = self.pll.clk_out.val();
+        self.io.clock.next = self.clk_core.val();
+        self.core.clock.next = self.clk_core.val();
+        self.io.serial_in.next = self.uart_rx.val();
+        self.io.ctrl.next = self.dip.val();
+        self.led.next = self.io.observe.val();
+        self.uart_tx.next = self.io.serial_out.val();
+        // Host port.
+        self.core.mmio_addr.next = self.io.mmio_addr.val();
+        self.core.mmio_wdata.next = self.io.mmio_wdata.val();
+        self.core.mmio_write.next = self.io.mmio_write.val();
+        self.core.mmio_read.next = self.io.mmio_read.val();
+        self.io.mmio_rdata.next = self.core.mmio_rdata.val();
+        self.io.mmio_rvalid.next = self.core.mmio_rvalid.val();
+        self.io.dma_addr.next = self.core.dma_addr.val();
+        self.io.dma_data.next = self.core.dma_data.val();
+        self.io.dma_valid.next = self.core.dma_valid.val();
+        self.core.dma_ready.next = self.io.dma_ready.val();
+        self.io.irq.next = self.core.irq.val();
+        // Fabric plane X.
+        self.core.x_rx_data.next = self.io.x_rx_data.val();
+        self.core.x_rx_valid.next = self.io.x_rx_valid.val();
+        self.core.x_rx_last.next = self.io.x_rx_last.val();
+        self.core.x_rx_bytes.next = self.io.x_rx_bytes.val();
+        self.io.x_tx_data.next = self.core.x_tx_data.val();
+        self.io.x_tx_valid.next = self.core.x_tx_valid.val();
+        self.io.x_tx_last.next = self.core.x_tx_last.val();
+        self.io.x_tx_bytes.next = self.core.x_tx_bytes.val();
+        self.core.x_tx_ready.next = self.io.x_tx_ready.val();
+        self.core.x_link_up.next = self.io.x_link_up.val();
+        // Fabric plane Y.
+        self.core.y_rx_data.next = self.io.y_rx_data.val();
+        self.core.y_rx_valid.next = self.io.y_rx_valid.val();
+        self.core.y_rx_last.next = self.io.y_rx_last.val();
+        self.core.y_rx_bytes.next = self.io.y_rx_bytes.val();
+        self.io.y_tx_data.next = self.core.y_tx_data.val();
+        self.io.y_tx_valid.next = self.core.y_tx_valid.val();
+        self.io.y_tx_last.next = self.core.y_tx_last.val();
+        self.io.y_tx_bytes.next = self.core.y_tx_bytes.val();
+        self.core.y_tx_ready.next = self.io.y_tx_ready.val();
+        self.core.y_link_up.next = self.io.y_link_up.val();
+    }
+}

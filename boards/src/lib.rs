@@ -1,0 +1,80 @@
+//! seqfab's board tops: one thin top per board around the board-independent card core
+//! (STYLE.md rule 2, Corundum's `fpga.v` / `fpga_core.v` split). A top owns the board's
+//! clock and the hard-IP boundaries (PCIe endpoint, MAC/PCS) and nothing else; the core
+//! knows no board. `constraints/<board>/` holds each board's pins and build files, and
+//! `constraints/build BOARD` runs the flow on the Verilog this crate generates.
+
+pub mod alveo;
+pub mod ecp5;
+pub mod pins;
+pub mod standin;
+pub mod standin_io;
+pub mod xor_net;
+
+use rust_hdl::prelude::*;
+
+/// The card core every board top wraps. Until `seqfab_gateware::card::CardCore` exists
+/// this is the stand-in; switching is this one line:
+/// `pub type Core = seqfab_gateware::card::CardCore;`
+/// (the tops connect the port names listed in docs/gateware.md; `new_core` below needs a
+/// `Default` impl, or change it to the core's constructor).
+pub type Core = standin::StandInCore;
+
+/// The core instance the board tops embed.
+pub fn new_core() -> Core {
+    Core::default()
+}
+
+/// Rust path of [`Core`], written into each board report.
+pub fn core_name() -> &'static str {
+    std::any::type_name::<Core>()
+}
+
+/// A board: its folder under `constraints/`, its pin file there, and its top's Verilog.
+pub struct Board {
+    /// Folder name under `constraints/` and the `constraints/build` argument.
+    pub name: &'static str,
+    /// Pin constraint file, relative to the board folder.
+    pub pin_file: &'static str,
+    /// Files the flow needs besides `top.v`: (file name, Verilog).
+    pub verilog: fn() -> Vec<(&'static str, String)>,
+}
+
+fn top_verilog<T: Block>(mut top: T) -> String {
+    top.connect_all();
+    generate_verilog(&top)
+}
+
+/// Every board with a folder under `constraints/`.
+pub const BOARDS: &[Board] = &[
+    Board {
+        name: "ecp5-5g-versa",
+        pin_file: "versa5g.lpf",
+        verilog: || {
+            vec![
+                ("top.v", top_verilog(ecp5::versa::Versa5gTop::default())),
+                // The stand-in boundary alone, synthesised separately so the report can
+                // give the core's share of the utilisation.
+                (
+                    "standin_io.v",
+                    top_verilog(standin_io::StandInBoundary::default()),
+                ),
+            ]
+        },
+    },
+    Board {
+        name: "alveo-u250",
+        pin_file: "au250.xdc",
+        verilog: || {
+            vec![
+                ("top.v", top_verilog(alveo::u250::AlveoU250Top::default())),
+                ("ip_stubs.v", alveo::ip::stubs()),
+            ]
+        },
+    },
+];
+
+/// The board called `name`.
+pub fn board(name: &str) -> Option<&'static Board> {
+    BOARDS.iter().find(|b| b.name == name)
+}

@@ -1,0 +1,64 @@
+//! Tier: board constraints (fast, no synthesis). STYLE.md rule 8: every top-level port of
+//! each board top's generated Verilog has a pin in that board's constraint file.
+
+use seqfab_boards::pins::{lpf_pinned, top_port_bits, unpinned, xdc_pinned};
+use seqfab_boards::BOARDS;
+use std::path::{Path, PathBuf};
+
+fn constraints_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../constraints")
+}
+
+#[test]
+fn every_top_level_port_of_every_board_has_a_pin() {
+    let mut failures = Vec::new();
+    for board in BOARDS {
+        let verilog = (board.verilog)()
+            .into_iter()
+            .find(|(file, _)| *file == "top.v")
+            .expect("a board generates top.v")
+            .1;
+        let ports = top_port_bits(&verilog);
+        assert!(!ports.is_empty(), "{}: no ports found in top.v", board.name);
+        let path = constraints_dir().join(board.name).join(board.pin_file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: cannot read {}: {e}", board.name, path.display()));
+        let pinned = match path.extension().and_then(|e| e.to_str()) {
+            Some("lpf") => lpf_pinned(&text),
+            Some("xdc") => xdc_pinned(&text),
+            other => panic!("{}: unknown constraint format {other:?}", board.name),
+        };
+        let missing = unpinned(&ports, &pinned);
+        if !missing.is_empty() {
+            failures.push(format!(
+                "{} ({}): no pin for port(s) {}",
+                board.name,
+                path.display(),
+                missing.join(", ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The build script knows every board this crate generates a top for, and every board
+/// folder has its pin file and a README.
+#[test]
+fn build_script_and_board_folders_match_the_board_list() {
+    let script = std::fs::read_to_string(constraints_dir().join("build")).unwrap();
+    for board in BOARDS {
+        assert!(
+            script.contains(&format!("\"{}\": {{", board.name)),
+            "constraints/build has no entry for board `{}`",
+            board.name
+        );
+        let dir = constraints_dir().join(board.name);
+        for file in [board.pin_file, "README.md"] {
+            assert!(
+                dir.join(file).exists(),
+                "missing {}",
+                dir.join(file).display()
+            );
+        }
+    }
+}

@@ -13,12 +13,9 @@ pub mod xor_net;
 
 use rust_hdl::prelude::*;
 
-/// The card core every board top wraps. Until `seqfab_gateware::card::CardCore` exists
-/// this is the stand-in; switching is this one line:
-/// `pub type Core = seqfab_gateware::card::CardCore;`
-/// (the tops connect the port names listed in docs/gateware.md; `new_core` below needs a
-/// `Default` impl, or change it to the core's constructor).
-pub type Core = standin::StandInCore;
+/// The card core every board top wraps. `standin::StandInCore` (same ports, a few
+/// hundred LUTs) stays available for exercising the flow quickly.
+pub type Core = seqfab_gateware::card::CardCore;
 
 /// The core instance the board tops embed.
 pub fn new_core() -> Core {

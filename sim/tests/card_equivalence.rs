@@ -80,43 +80,105 @@ fn scenario(cards: Vec<Box<dyn CardModel>>, cycles: u64) -> Cluster<Box<dyn Card
         n.host.write(seqfab_contract::regs::REQUEST_TIMEOUT, 400);
         n.host.write(seqfab_contract::regs::MAX_RETRIES, 8);
     }
-    c.configure_all(0, Config { epoch: 1, primary: 1, secondary: 2, counter: Some(5), limit: Some(1 << 20) });
+    c.configure_all(
+        0,
+        Config {
+            epoch: 1,
+            primary: 1,
+            secondary: 2,
+            counter: Some(5),
+            limit: Some(1 << 20),
+        },
+    );
     for (i, n) in c.nodes.iter_mut().enumerate() {
-        n.workload = Some(Workload::new(Load::Closed { outstanding: 4 }, BatchSize::Uniform(300), 4, u64::MAX, i as u64));
+        n.workload = Some(Workload::new(
+            Load::Closed { outstanding: 4 },
+            BatchSize::Uniform(300),
+            4,
+            u64::MAX,
+            i as u64,
+        ));
     }
     c.run(cycles);
     c
 }
 
-fn pair(node: usize, first: &Rc<RefCell<Option<Divergence>>>, faulty_from: Option<u64>) -> Box<dyn CardModel> {
+fn pair(
+    node: usize,
+    first: &Rc<RefCell<Option<Divergence>>>,
+    faulty_from: Option<u64>,
+) -> Box<dyn CardModel> {
     let b: Box<dyn CardModel> = match faulty_from {
-        Some(from) => Box::new(Faulty { inner: VerilatedCard::new(), cycle: 0, from }),
+        Some(from) => Box::new(Faulty {
+            inner: VerilatedCard::new(),
+            cycle: 0,
+            from,
+        }),
         None => Box::new(VerilatedCard::new()),
     };
-    Box::new(Lockstep { node, a: RustHdlCard::new(), b, cycle: 0, first: first.clone() })
+    Box::new(Lockstep {
+        node,
+        a: RustHdlCard::new(),
+        b,
+        cycle: 0,
+        first: first.clone(),
+    })
 }
 
 #[test]
 fn rust_hdl_and_verilator_agree_on_every_output_port_every_cycle() {
     let first = Rc::new(RefCell::new(None));
-    let cards = vec![pair(0, &first, None), pair(1, &first, None), Box::new(VerilatedCard::new()) as Box<dyn CardModel>];
+    let cards = vec![
+        pair(0, &first, None),
+        pair(1, &first, None),
+        Box::new(VerilatedCard::new()) as Box<dyn CardModel>,
+    ];
     let c = scenario(cards, 6000);
     if let Some(d) = first.borrow().as_ref() {
-        panic!("models diverge on node {} at cycle {}:\nrust-hdl  {:?}\nverilator {:?}", d.node, d.cycle, d.rust_hdl, d.verilator);
+        panic!(
+            "models diverge on node {} at cycle {}:\nrust-hdl  {:?}\nverilator {:?}",
+            d.node, d.cycle, d.rust_hdl, d.verilator
+        );
     }
-    let done = c.history.requests.iter().filter(|r| r.completed_cycle.is_some()).count();
+    let done = c
+        .history
+        .requests
+        .iter()
+        .filter(|r| r.completed_cycle.is_some())
+        .count();
     println!("6000 cycles x 2 cards compared port by port; {done} requests completed meanwhile");
-    assert!(done > 100, "the scenario exercised the request path ({done} completions)");
-    assert!(c.planes.iter().map(|p| p.stats.corrupted + p.stats.lost).sum::<u64>() > 0, "faults were injected");
+    assert!(
+        done > 100,
+        "the scenario exercised the request path ({done} completions)"
+    );
+    assert!(
+        c.planes
+            .iter()
+            .map(|p| p.stats.corrupted + p.stats.lost)
+            .sum::<u64>()
+            > 0,
+        "faults were injected"
+    );
 }
 
 #[test]
 fn a_planted_difference_is_caught_at_its_cycle() {
     let first = Rc::new(RefCell::new(None));
-    let cards = vec![pair(0, &first, Some(1500)), Box::new(VerilatedCard::new()) as Box<dyn CardModel>, Box::new(VerilatedCard::new())];
+    let cards = vec![
+        pair(0, &first, Some(1500)),
+        Box::new(VerilatedCard::new()) as Box<dyn CardModel>,
+        Box::new(VerilatedCard::new()),
+    ];
     scenario(cards, 2500);
-    let d = first.borrow_mut().take().expect("the planted bit flip was not detected");
+    let d = first
+        .borrow_mut()
+        .take()
+        .expect("the planted bit flip was not detected");
     assert_eq!(d.node, 0);
-    assert!(d.cycle >= 1500, "difference reported before it was planted: {}", d.cycle);
+    assert!(
+        d.cycle >= 1500,
+        "difference reported before it was planted: {}",
+        d.cycle
+    );
     assert_ne!(d.rust_hdl.x.tx_data, d.verilator.x.tx_data);
 }

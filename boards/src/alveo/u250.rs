@@ -235,16 +235,16 @@ impl Logic for AlveoU250Top {
         self.mac_x.tx_axis_tkeep.next = self.port_x.tx_axis_tkeep.val();
         self.port_x.tx_axis_tready.next = self.mac_x.tx_axis_tready.val();
         self.port_x.rx_aligned.next = self.mac_x.stat_rx_aligned.val();
-        self.core.x_rx_data.next = self.port_x.rx_data.val();
-        self.core.x_rx_valid.next = self.port_x.rx_valid.val();
-        self.core.x_rx_last.next = self.port_x.rx_last.val();
-        self.core.x_rx_bytes.next = self.port_x.rx_bytes.val();
-        self.port_x.tx_data.next = self.core.x_tx_data.val();
-        self.port_x.tx_valid.next = self.core.x_tx_valid.val();
-        self.port_x.tx_last.next = self.core.x_tx_last.val();
-        self.port_x.tx_bytes.next = self.core.x_tx_bytes.val();
-        self.core.x_tx_ready.next = self.port_x.tx_ready.val();
-        self.core.x_link_up.next = self.port_x.link_up.val();
+        self.core.x.rx_data.next = self.port_x.rx_data.val();
+        self.core.x.rx_valid.next = self.port_x.rx_valid.val();
+        self.core.x.rx_last.next = self.port_x.rx_last.val();
+        self.core.x.rx_bytes.next = self.port_x.rx_bytes.val();
+        self.port_x.tx_data.next = self.core.x.tx_data.val();
+        self.port_x.tx_valid.next = self.core.x.tx_valid.val();
+        self.port_x.tx_last.next = self.core.x.tx_last.val();
+        self.port_x.tx_bytes.next = self.core.x.tx_bytes.val();
+        self.core.x.tx_ready.next = self.port_x.tx_ready.val();
+        self.core.x.link_up.next = self.port_x.link_up.val();
 
         // Plane Y.
         self.port_y.core_clock.next = self.pcie.axi_aclk.val();
@@ -259,16 +259,16 @@ impl Logic for AlveoU250Top {
         self.mac_y.tx_axis_tkeep.next = self.port_y.tx_axis_tkeep.val();
         self.port_y.tx_axis_tready.next = self.mac_y.tx_axis_tready.val();
         self.port_y.rx_aligned.next = self.mac_y.stat_rx_aligned.val();
-        self.core.y_rx_data.next = self.port_y.rx_data.val();
-        self.core.y_rx_valid.next = self.port_y.rx_valid.val();
-        self.core.y_rx_last.next = self.port_y.rx_last.val();
-        self.core.y_rx_bytes.next = self.port_y.rx_bytes.val();
-        self.port_y.tx_data.next = self.core.y_tx_data.val();
-        self.port_y.tx_valid.next = self.core.y_tx_valid.val();
-        self.port_y.tx_last.next = self.core.y_tx_last.val();
-        self.port_y.tx_bytes.next = self.core.y_tx_bytes.val();
-        self.core.y_tx_ready.next = self.port_y.tx_ready.val();
-        self.core.y_link_up.next = self.port_y.link_up.val();
+        self.core.y.rx_data.next = self.port_y.rx_data.val();
+        self.core.y.rx_valid.next = self.port_y.rx_valid.val();
+        self.core.y.rx_last.next = self.port_y.rx_last.val();
+        self.core.y.rx_bytes.next = self.port_y.rx_bytes.val();
+        self.port_y.tx_data.next = self.core.y.tx_data.val();
+        self.port_y.tx_valid.next = self.core.y.tx_valid.val();
+        self.port_y.tx_last.next = self.core.y.tx_last.val();
+        self.port_y.tx_bytes.next = self.core.y.tx_bytes.val();
+        self.core.y.tx_ready.next = self.port_y.tx_ready.val();
+        self.core.y.link_up.next = self.port_y.link_up.val();
 
         self.led.next = bit_cast::<3, 1>(self.pcie.user_lnk_up.val().into())
             | (bit_cast::<3, 1>(self.port_x.link_up.val().into()) << 1)

@@ -76,26 +76,26 @@ impl Logic for Versa5gTop {
         self.core.dma_ready.next = self.io.dma_ready.val();
         self.io.irq.next = self.core.irq.val();
         // Fabric plane X.
-        self.core.x_rx_data.next = self.io.x_rx_data.val();
-        self.core.x_rx_valid.next = self.io.x_rx_valid.val();
-        self.core.x_rx_last.next = self.io.x_rx_last.val();
-        self.core.x_rx_bytes.next = self.io.x_rx_bytes.val();
-        self.io.x_tx_data.next = self.core.x_tx_data.val();
-        self.io.x_tx_valid.next = self.core.x_tx_valid.val();
-        self.io.x_tx_last.next = self.core.x_tx_last.val();
-        self.io.x_tx_bytes.next = self.core.x_tx_bytes.val();
-        self.core.x_tx_ready.next = self.io.x_tx_ready.val();
-        self.core.x_link_up.next = self.io.x_link_up.val();
+        self.core.x.rx_data.next = self.io.x_rx_data.val();
+        self.core.x.rx_valid.next = self.io.x_rx_valid.val();
+        self.core.x.rx_last.next = self.io.x_rx_last.val();
+        self.core.x.rx_bytes.next = self.io.x_rx_bytes.val();
+        self.io.x_tx_data.next = self.core.x.tx_data.val();
+        self.io.x_tx_valid.next = self.core.x.tx_valid.val();
+        self.io.x_tx_last.next = self.core.x.tx_last.val();
+        self.io.x_tx_bytes.next = self.core.x.tx_bytes.val();
+        self.core.x.tx_ready.next = self.io.x_tx_ready.val();
+        self.core.x.link_up.next = self.io.x_link_up.val();
         // Fabric plane Y.
-        self.core.y_rx_data.next = self.io.y_rx_data.val();
-        self.core.y_rx_valid.next = self.io.y_rx_valid.val();
-        self.core.y_rx_last.next = self.io.y_rx_last.val();
-        self.core.y_rx_bytes.next = self.io.y_rx_bytes.val();
-        self.io.y_tx_data.next = self.core.y_tx_data.val();
-        self.io.y_tx_valid.next = self.core.y_tx_valid.val();
-        self.io.y_tx_last.next = self.core.y_tx_last.val();
-        self.io.y_tx_bytes.next = self.core.y_tx_bytes.val();
-        self.core.y_tx_ready.next = self.io.y_tx_ready.val();
-        self.core.y_link_up.next = self.io.y_link_up.val();
+        self.core.y.rx_data.next = self.io.y_rx_data.val();
+        self.core.y.rx_valid.next = self.io.y_rx_valid.val();
+        self.core.y.rx_last.next = self.io.y_rx_last.val();
+        self.core.y.rx_bytes.next = self.io.y_rx_bytes.val();
+        self.io.y_tx_data.next = self.core.y.tx_data.val();
+        self.io.y_tx_valid.next = self.core.y.tx_valid.val();
+        self.io.y_tx_last.next = self.core.y.tx_last.val();
+        self.io.y_tx_bytes.next = self.core.y.tx_bytes.val();
+        self.core.y.tx_ready.next = self.io.y_tx_ready.val();
+        self.core.y.link_up.next = self.io.y_link_up.val();
     }
 }

@@ -58,6 +58,16 @@ const _: () = assert!(stat::TX_ALT_PLANE == 25);
 /// and counted (`STAT_RX_OVERFLOW`), and end-to-end retry recovers it (DESIGN.md 3).
 pub type FrameFifo = Fifo<FrameFields, 4>;
 
+/// The interrupt lines packed into the `irq` vector (rust-hdl has no concatenation).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct IrqLines {
+    pub q0: Bit,
+    pub q1: Bit,
+    pub q2: Bit,
+    pub q3: Bit,
+}
+const _: () = assert!(QUEUES == 4, "IrqLines has one line per queue");
+
 /// One fabric port: a plane's MAC streams and link state.
 #[derive(LogicInterface, Default)]
 pub struct FabricPort {
@@ -101,8 +111,9 @@ pub struct CardCore {
     pub dma_valid: Signal<Out, bool>,
     /// The host port takes the write.
     pub dma_ready: Signal<In, bool>,
-    /// Interrupt request per queue: a one-clock pulse (an MSI-X message request).
-    pub irq: [Signal<Out, bool>; QUEUES],
+    /// Interrupt requests, bit q for queue q: a one-clock pulse (an MSI-X message request;
+    /// a vector, as PCIe hard IPs take them).
+    pub irq: Signal<Out, Bits<QUEUES>>,
     /// Fabric plane X.
     pub x: FabricPort,
     /// Fabric plane Y.
@@ -127,6 +138,7 @@ pub struct CardCore {
     heartbeat: HeartbeatTimer,
     live_x: LivenessTracker,
     live_y: LivenessTracker,
+    irq_lines: Signal<Local, IrqLines>,
     link_x: Signal<Local, bool>,
     link_y: Signal<Local, bool>,
     rx_overflow_x: Signal<Local, bool>,
@@ -182,6 +194,7 @@ impl CardCore {
             heartbeat: Default::default(),
             live_x: Default::default(),
             live_y: Default::default(),
+            irq_lines: Default::default(),
             link_x: Default::default(),
             link_y: Default::default(),
             rx_overflow_x: Default::default(),
@@ -301,8 +314,12 @@ impl Logic for CardCore {
             self.completions.irq_armed[q].next = self.regs.q_irq_armed[q].val();
             self.regs.q_produced[q].next = self.completions.produced[q].val();
             self.regs.q_irq_fired[q].next = self.completions.irq_fired[q].val();
-            self.irq[q].next = self.completions.irq[q].val();
         }
+        self.irq_lines.next.q0 = self.completions.irq[0].val();
+        self.irq_lines.next.q1 = self.completions.irq[1].val();
+        self.irq_lines.next.q2 = self.completions.irq[2].val();
+        self.irq_lines.next.q3 = self.completions.irq[3].val();
+        self.irq.next = self.irq_lines.val().into();
         self.mirror.counter.next = self.engine.counter.val();
         self.mirror.stored.next = self.engine.stored.val();
         self.mirror.limit.next = self.engine.limit.val();

@@ -88,10 +88,8 @@ impl CardModel for RustHdlCard {
         drive_mac(&mut c.y, &i.y);
         c.clock.next = Clock { clk: false };
         assert!(simulate(c, SETTLE_ITERATIONS), "card core does not settle");
-        let mut irq = [false; seqfab_contract::limits::QUEUES];
-        for (q, v) in irq.iter_mut().enumerate() {
-            *v = c.irq[q].val();
-        }
+        let lines = c.irq.val().to_u64();
+        let irq = std::array::from_fn(|q| lines >> q & 1 == 1);
         let out = CardOutputs {
             mmio_rdata: c.mmio_rdata.val().to_u64(),
             mmio_rvalid: c.mmio_rvalid.val(),

@@ -120,12 +120,10 @@ impl CardModel for VerilatedCard {
             dma_addr: m.get_dma_addr(),
             dma_data: bytes::<32, 4>(m.get_dma_data()),
             dma_valid: m.get_dma_valid() != 0,
-            irq: [
-                m.get_irq_0() != 0,
-                m.get_irq_1() != 0,
-                m.get_irq_2() != 0,
-                m.get_irq_3() != 0,
-            ],
+            irq: {
+                let lines = m.get_irq();
+                std::array::from_fn(|q| lines >> q & 1 == 1)
+            },
             x: mac_out!(
                 m,
                 get_x_tx_data,

@@ -161,19 +161,26 @@ pub fn check(history: &History, opts: CheckOptions) -> Vec<Violation> {
         }
     }
 
-    // I3: the best stored value seen per epoch up to each cycle.
+    // I3: per epoch, the highest stored value seen up to each cycle (a running maximum
+    // over the mirror writes in cycle order), searched by completion cycle.
     if opts.check_stored {
+        let mut by_epoch: std::collections::HashMap<u32, Vec<(u64, u64)>> = Default::default();
         let mut stores: Vec<&StoreEvent> = history.stores.iter().collect();
         stores.sort_by_key(|s| s.cycle);
+        for s in stores {
+            let v = by_epoch.entry(s.epoch).or_default();
+            let best = v.last().map_or(s.stored, |&(_, b)| b.max(s.stored));
+            v.push((s.cycle, best));
+        }
         for r in &ok {
             let Some(done_at) = r.completed_cycle else {
                 continue;
             };
-            let covered = stores
-                .iter()
-                .take_while(|s| s.cycle <= done_at)
-                .any(|s| s.epoch == r.epoch && s.stored as u128 >= r.end());
-            if !covered {
+            let best = by_epoch.get(&r.epoch).and_then(|v| {
+                let seen = v.partition_point(|&(c, _)| c <= done_at);
+                seen.checked_sub(1).map(|i| v[i].1)
+            });
+            if best.is_none_or(|b| (b as u128) < r.end()) {
                 out.push(Violation::NotStored {
                     request: (*r).clone(),
                 });

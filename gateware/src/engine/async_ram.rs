@@ -27,7 +27,7 @@ pub struct AsyncRam<D: Synth, const N: usize> {
     /// `mem[read_address]`, combinationally.
     pub read_data: Signal<Out, D>,
     /// Simulation contents (the Verilog declares its own array).
-    _sim: Box<BTreeMap<Bits<N>, D>>,
+    _sim: BTreeMap<Bits<N>, D>,
 }
 
 impl<D: Synth, const N: usize> Logic for AsyncRam<D, N> {

@@ -34,6 +34,14 @@ pub const RSP_GATE_DEPTH: usize = 16;
 const PTR_BITS: usize = 4;
 /// Bits of the fill count (0..=RSP_GATE_DEPTH).
 const FILL_BITS: usize = PTR_BITS + 1;
+const _: () = assert!(
+    1 << PTR_BITS == RSP_GATE_DEPTH,
+    "pointers wrap at the depth"
+);
+const _: () = assert!(
+    RSP_GATE_DEPTH >= 4,
+    "the look-ahead reads 2 entries behind the head"
+);
 
 /// What an RSP needs beyond the engine's own state (node id and epoch: the engine does
 /// not change its epoch while the gate holds entries). 120 bits; the range's end, which
@@ -116,15 +124,6 @@ pub struct RspGate {
 
 impl RspGate {
     pub fn new() -> Self {
-        assert_eq!(
-            1 << PTR_BITS,
-            RSP_GATE_DEPTH,
-            "pointers must wrap at the depth"
-        );
-        assert!(
-            RSP_GATE_DEPTH >= 4,
-            "the look-ahead reads two entries behind the head"
-        );
         Self {
             clock: Default::default(),
             push: Default::default(),

@@ -29,17 +29,20 @@
 //!   This takes the wide compares and most of the decision logic off P's paths.
 //!   `enabled` is sampled here too: a frame already in R when CONTROL.ENABLE changes is
 //!   handled with the old value (a skew of a few cycles against a management write
-//!   that is asynchronous to the traffic anyway). The flags cannot go stale: R is not refilled in the cycle a CONFIG
-//!   leaves it, so the next frame's flags are computed after the CONFIG's edge (in the
-//!   cycle P spends on the CONFIG_ACK anyway).
+//!   that is asynchronous to the traffic anyway). The flags cannot go stale: R is not
+//!   refilled in the cycle a CONFIG leaves it, so the next frame's flags are computed
+//!   after the CONFIG's edge (in the cycle P spends on the CONFIG_ACK anyway).
 //! - **P** processes one frame per clock and updates the state. The counter loop is the
 //!   only single-cycle 64-bit arithmetic: `counter += count` and `remaining -= count`
 //!   where `remaining = limit - counter` (saturating) is kept as a register, so the limit
 //!   test is a 32-bit compare (`count` is 32 bits; `remaining < 2^32` is a register) and
-//!   the wrap test (`count > !counter`) only picks a NACK reason, off the counter path. A CONFIG takes P three cycles: the first applies it, the second
-//!   recomputes `remaining` from the new registers and builds the CONFIG_ACK from them,
-//!   the third lets `rem_hi_zero` (`remaining < 2^32`) catch up.
-//! - `direct` is the register for P's answers (FWD, NACK, CONFIG_ACK, STATE_REPLY).
+//!   the wrap test (`count > !counter`) only picks a NACK reason, off the counter path.
+//!   A CONFIG takes P three cycles: the first applies it, the second recomputes
+//!   `remaining` from the new registers and builds the CONFIG_ACK from them, the third
+//!   lets `rem_hi_zero` (`remaining < 2^32`) catch up.
+//! - `direct` is the register for P's answers (FWD, NACK, CONFIG_ACK, STATE_REPLY). The
+//!   two answers that wait for the counter compares (FWD or NACK, and WouldWrap or
+//!   LimitReached) are decided by single flip-flops beside it, which the merge applies.
 //! - `rsp_gate` ([`RspGate`]) holds the RSPs of stored ranges until the state mirror
 //!   covers them (I3, docs/gateware.md decision 6).
 //! - `out_skid` ([`SkidBuffer`]) registers the output. The merge in front of it gives the
@@ -59,7 +62,7 @@
 //!
 //! Sustained rate: one frame per clock in and one answer per clock out for REQ, FWD and
 //! STATE_QUERY in any mix, while `out_ready` stays high (and for FWDs while the mirror
-//! lags by less than about [`RSP_GATE_DEPTH`] cycles).
+//! lags by less than about [`RSP_GATE_DEPTH`](super::RSP_GATE_DEPTH) cycles).
 //!
 //! # Decisions made here (the brief left them open)
 //!
@@ -78,12 +81,13 @@
 //!   (epoch 0 matches) and FWD with NACK(NotSecondary), whatever its node id.
 //! - **CONFIG waits for the RSP gate to drain** before it is applied, so that every RSP of
 //!   an epoch leaves before the epoch changes (RSPs take the epoch from the register) and
-//!   a CONFIG_ACK follows every RSP of the ranges stored before it. CONFIG_ACK and
-//!   STATE_REPLY copy the request's `tag` and `origin` so management can match them.
+//!   a CONFIG_ACK follows every RSP of the ranges stored before it (if the mirror never
+//!   catches up, the CONFIG waits as the RSPs do). CONFIG_ACK and STATE_REPLY copy the
+//!   request's `tag` and `origin` so management can match them.
 //! - NACKs carry `count` and `tag` of the request, `epoch` echoes the request's epoch,
 //!   `value` holds the engine's own epoch (contract frame table), `aux`/`extra` are 0.
 
-use super::rsp_gate::{RspEntry, RspGate, RSP_GATE_DEPTH};
+use super::rsp_gate::{RspEntry, RspGate};
 use super::skid_buffer::SkidBuffer;
 use super::zero_extend::ZeroExtend;
 use crate::frame::{type_code, FrameFields};
@@ -289,7 +293,6 @@ pub struct SequenceEngine {
     // P's combinational signals.
     head: Signal<Local, EngineInput>,
     h_req: Signal<Local, Bit>,
-    h_fwd: Signal<Local, Bit>,
     h_cfg: Signal<Local, Bit>,
     h_query: Signal<Local, Bit>,
     would_wrap: Signal<Local, Bit>,
@@ -332,18 +335,6 @@ pub struct SequenceEngine {
 
 impl SequenceEngine {
     pub fn new() -> Self {
-        // The update logic reads the CONFIG flags as bits 16 and 17 of `count`
-        // (`ConfigWord`: flags in count[23:16]).
-        assert_eq!(
-            ConfigFlags::SET_COUNTER.bits(),
-            1 << 0,
-            "SET_COUNTER is count bit 16"
-        );
-        assert_eq!(
-            ConfigFlags::SET_LIMIT.bits(),
-            1 << 1,
-            "SET_LIMIT is count bit 17"
-        );
         let reason = |r: NackReason| Constant::new((r as u8 as u64).into());
         Self {
             clock: Default::default(),
@@ -452,7 +443,6 @@ impl SequenceEngine {
             now_secondary: Default::default(),
             head: Default::default(),
             h_req: Default::default(),
-            h_fwd: Default::default(),
             h_cfg: Default::default(),
             h_query: Default::default(),
             would_wrap: Default::default(),
@@ -566,7 +556,6 @@ impl Logic for SequenceEngine {
 
         self.head.next = self.r_in.q.val();
         self.h_req.next = self.head.val().is_req;
-        self.h_fwd.next = self.head.val().is_fwd;
         self.h_cfg.next = self.head.val().is_config;
         self.h_query.next = self.head.val().is_query;
 
@@ -872,7 +861,8 @@ impl Logic for SequenceEngine {
             | self.in_frame.val().extra.any()
             | self.cfg_word.val().get_bits::<14>(18).any()
             | self.nx_cfg_word.val().get_bits::<16>(0).any()
-            | self.nx_cfg_word.val().get_bits::<8>(24).any();
+            | self.nx_cfg_word.val().get_bits::<8>(24).any()
+            | self.head.val().is_fwd;
 
         // ---- State and statistics outputs.
         self.epoch.next = self.epoch_r.q.val();
@@ -892,7 +882,16 @@ impl Logic for SequenceEngine {
     }
 }
 
-const _: () = assert!(RSP_GATE_DEPTH >= 4);
+// The update logic reads the CONFIG flags as bits 16 and 17 of `count` (`ConfigWord`:
+// flags in count[23:16]).
+const _: () = assert!(
+    ConfigFlags::SET_COUNTER.bits() == 1,
+    "SET_COUNTER: count bit 16"
+);
+const _: () = assert!(
+    ConfigFlags::SET_LIMIT.bits() == 2,
+    "SET_LIMIT: count bit 17"
+);
 
 #[cfg(test)]
 mod tests {
@@ -1577,7 +1576,11 @@ mod tests {
                         let near_max = frames - left > near_max_after;
                         let counter = match rng.gen_range(0..4) {
                             0 if near_max => u64::MAX - rng.gen_range(0..3000),
-                            _ => m.s.counter.max(m.s.stored) + rng.gen_range(0..100),
+                            _ => {
+                                m.s.counter
+                                    .max(m.s.stored)
+                                    .saturating_add(rng.gen_range(0..100))
+                            }
                         }
                         .max(m.s.counter);
                         let limit = match rng.gen_range(0..5) {

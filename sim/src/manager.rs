@@ -32,6 +32,10 @@ enum State {
         live_x: ReadId,
         live_y: ReadId,
         counter: Option<ReadId>,
+        limit: Option<ReadId>,
+        /// Each card's EPOCH register, read through its own host, to confirm the
+        /// configuration landed (a CONFIG frame can be lost like any other).
+        epochs: Vec<(usize, ReadId)>,
     },
     Fetching {
         id: ReadId,
@@ -46,6 +50,8 @@ pub struct ManagerLog {
     pub failovers: u64,
     pub window_raises: u64,
     pub rejoins: u64,
+    /// CONFIGs sent again because a card did not show them applied.
+    pub resends: u64,
     pub events: Vec<String>,
 }
 
@@ -127,16 +133,29 @@ impl Manager {
                 let counter = c.nodes[primary]
                     .alive
                     .then(|| c.nodes[primary].host.read(regs::COUNTER));
+                let limit = c.nodes[primary]
+                    .alive
+                    .then(|| c.nodes[primary].host.read(regs::LIMIT));
+                let mut epochs = Vec::new();
+                for (n, node) in c.nodes.iter_mut().enumerate() {
+                    if self.live[n] && node.alive {
+                        epochs.push((n, node.host.read(regs::EPOCH)));
+                    }
+                }
                 self.state = State::Polling {
                     live_x,
                     live_y,
                     counter,
+                    limit,
+                    epochs,
                 };
             }
             State::Polling {
                 live_x,
                 live_y,
                 counter,
+                limit,
+                ref epochs,
             } => {
                 let h = &c.nodes[self.home].host;
                 let (Some(x), Some(y)) = (h.read_result(live_x), h.read_result(live_y)) else {
@@ -144,13 +163,39 @@ impl Manager {
                 };
                 let primary = self.config.primary as usize;
                 let counter = counter.and_then(|id| c.nodes[primary].host.read_result(id));
+                let limit = limit.and_then(|id| c.nodes[primary].host.read_result(id));
+                let stale: Vec<usize> = epochs
+                    .iter()
+                    .filter(|&&(n, id)| {
+                        c.nodes[n]
+                            .host
+                            .read_result(id)
+                            .is_some_and(|e| e < self.config.epoch as u64)
+                    })
+                    .map(|&(n, _)| n)
+                    .collect();
+                for n in stale {
+                    // The CONFIG was lost on the way (or the card is back): send it again.
+                    c.configure(self.home, n as u8, self.config);
+                    self.log.resends += 1;
+                }
+                if limit.is_some_and(|l| l < self.durable_limit) {
+                    // A window raise was lost: the durable limit stands, send it again.
+                    let raise = Config {
+                        counter: None,
+                        limit: Some(self.durable_limit),
+                        ..self.config
+                    };
+                    c.configure(self.home, self.config.primary, raise);
+                    self.log.resends += 1;
+                }
                 let mut live: Vec<bool> =
                     (0..c.nodes.len()).map(|n| (x | y) >> n & 1 == 1).collect();
                 live[self.home] = true; // a card does not hear its own heartbeats
                 let next_poll = c.cycle + self.poll_period;
                 self.state = State::Idle { next_poll };
-                for n in 0..live.len() {
-                    if live[n] && !self.live[n] && n != self.home {
+                for (n, (&now, &before)) in live.iter().zip(&self.live).enumerate() {
+                    if now && !before && n != self.home {
                         // Back from the dead: fence it with the current epoch and roles.
                         c.configure(self.home, n as u8, self.roles_only());
                         self.log.rejoins += 1;

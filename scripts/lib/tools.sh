@@ -20,6 +20,17 @@ ensure_verilator() {
     verilator --version
 }
 
+# tshark, to check that the simulator's pcaps decode with good FCS (sim/tests/pcap.rs).
+ensure_tshark() {
+    if command -v tshark >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "==> installing tshark from Debian's packages"
+    as_root apt-get update -qq
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | as_root debconf-set-selections
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null
+}
+
 step() {
     echo
     echo "==> $*"

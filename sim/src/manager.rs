@@ -23,6 +23,9 @@ use seqfab_testbench::cluster::{Cluster, Config};
 use seqfab_testbench::host::ReadId;
 use seqfab_testbench::pins::CardModel;
 
+/// Clocks the manager waits for MMIO answers from other hosts before it goes on.
+const READ_PATIENCE: u64 = 200;
+
 #[derive(Debug)]
 enum State {
     Idle {
@@ -36,6 +39,9 @@ enum State {
         /// Each card's EPOCH register, read through its own host, to confirm the
         /// configuration landed (a CONFIG frame can be lost like any other).
         epochs: Vec<(usize, ReadId)>,
+        /// When the reads went out: a host that does not answer within
+        /// [`READ_PATIENCE`] clocks is skipped this round (its card may be dead).
+        since: u64,
     },
     Fetching {
         id: ReadId,
@@ -148,6 +154,7 @@ impl Manager {
                     counter,
                     limit,
                     epochs,
+                    since: c.cycle,
                 };
             }
             State::Polling {
@@ -156,11 +163,18 @@ impl Manager {
                 counter,
                 limit,
                 ref epochs,
+                since,
             } => {
                 let h = &c.nodes[self.home].host;
                 let (Some(x), Some(y)) = (h.read_result(live_x), h.read_result(live_y)) else {
                     return;
                 };
+                let answered = epochs
+                    .iter()
+                    .all(|&(n, id)| c.nodes[n].host.read_result(id).is_some());
+                if !answered && c.cycle < since + READ_PATIENCE {
+                    return;
+                }
                 let primary = self.config.primary as usize;
                 let counter = counter.and_then(|id| c.nodes[primary].host.read_result(id));
                 let limit = limit.and_then(|id| c.nodes[primary].host.read_result(id));
@@ -178,6 +192,10 @@ impl Manager {
                     // The CONFIG was lost on the way (or the card is back): send it again.
                     c.configure(self.home, n as u8, self.config);
                     self.log.resends += 1;
+                    self.log.events.push(format!(
+                        "cycle {}: node {n} has no epoch {} yet: CONFIG sent again",
+                        c.cycle, self.config.epoch
+                    ));
                 }
                 if limit.is_some_and(|l| l < self.durable_limit) {
                     // A window raise was lost: the durable limit stands, send it again.

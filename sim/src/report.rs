@@ -21,6 +21,19 @@ pub fn human(r: &RunResult) -> String {
         "  requests completed  {:>12}   failed {}",
         s.requests_completed, s.requests_failed
     );
+    if s.requests_failed > 0 {
+        let by: Vec<String> = s
+            .failed_by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "    of which never issued (card dead) {}; issued and failed: {}",
+            s.requests_not_issued,
+            by.join(", ")
+        );
+    }
     let _ = writeln!(o, "  numbers issued      {:>12}", s.numbers_issued);
     let _ = writeln!(
         o,
@@ -64,7 +77,8 @@ pub fn human(r: &RunResult) -> String {
     o
 }
 
-fn status_name(code: Option<u8>) -> String {
+/// A completion status as a word (`Ok`, `Timeout`, ...; `open` if none arrived).
+pub fn status_name(code: Option<u8>) -> String {
     match code.and_then(seqfab_contract::ring::Status::from_code) {
         Some(s) => format!("{s:?}"),
         None => match code {

@@ -77,6 +77,11 @@ pub struct Summary {
     pub nodes: usize,
     pub requests_completed: u64,
     pub requests_failed: u64,
+    /// Of the failed: requests a dead card's host never issued.
+    pub requests_not_issued: u64,
+    /// Of the failed: issued requests by completion status (`Timeout` includes the
+    /// clients of a card that died while they waited).
+    pub failed_by_status: std::collections::BTreeMap<String, u64>,
     pub numbers_issued: u64,
     pub violations: usize,
     pub cycles: u64,
@@ -162,7 +167,10 @@ pub fn run<M: CardModel>(
     );
     manager.configure(&mut c);
     // Let the configuration land and the heartbeats establish liveness before the load.
-    c.run(opts.heartbeat_period * (opts.liveness_misses + 1) + 200);
+    for _ in 0..opts.heartbeat_period * (opts.liveness_misses + 1) + 200 {
+        c.step();
+        manager.tick(&mut c);
+    }
 
     let per_node = opts.requests / opts.nodes as u64;
     let extra = opts.requests % opts.nodes as u64;
@@ -268,6 +276,15 @@ pub fn run<M: CardModel>(
         nodes: opts.nodes,
         requests_completed: completed,
         requests_failed: opts.requests - completed,
+        requests_not_issued: opts.requests - history.requests.len() as u64,
+        failed_by_status: history
+            .requests
+            .iter()
+            .filter(|r| r.status != Some(Status::Ok as u8))
+            .fold(std::collections::BTreeMap::new(), |mut m, r| {
+                *m.entry(crate::report::status_name(r.status)).or_insert(0) += 1;
+                m
+            }),
         numbers_issued: ok.iter().map(|r| r.count as u64).sum(),
         violations: violations.len() + c.errors.len(),
         cycles: total_cycles,

@@ -12,3 +12,4 @@ pub mod frame;
 pub mod host;
 pub mod lint;
 pub mod originator;
+pub mod zero_extend;

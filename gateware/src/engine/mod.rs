@@ -8,10 +8,8 @@ pub mod async_ram;
 pub mod rsp_gate;
 pub mod sequence_engine;
 pub mod skid_buffer;
-pub mod zero_extend;
 
 pub use async_ram::AsyncRam;
 pub use rsp_gate::{RspEntry, RspGate, RSP_GATE_DEPTH};
 pub use sequence_engine::{EngineInput, SequenceEngine};
 pub use skid_buffer::SkidBuffer;
-pub use zero_extend::ZeroExtend;

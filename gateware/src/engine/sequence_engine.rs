@@ -89,8 +89,8 @@
 
 use super::rsp_gate::{RspEntry, RspGate};
 use super::skid_buffer::SkidBuffer;
-use super::zero_extend::ZeroExtend;
 use crate::frame::{type_code, FrameFields};
+use crate::zero_extend::ZeroExtend;
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason};
 

@@ -19,7 +19,6 @@ pub mod originator;
 pub mod request_log;
 pub mod round_robin;
 pub mod splitter;
-pub mod zero_extend;
 
 pub use batch_table::{BatchTable, SlotState};
 pub use frame_pack::FramePack;
@@ -27,4 +26,3 @@ pub use originator::Originator;
 pub use request_log::RequestLog;
 pub use round_robin::RoundRobin;
 pub use splitter::Splitter;
-pub use zero_extend::ZeroExtend;

@@ -1,7 +1,7 @@
 //! Splits the oldest batch's answer into one completion per request.
 
 use super::batch_table::BATCH_N_BITS;
-use super::zero_extend::ZeroExtend;
+use crate::zero_extend::ZeroExtend;
 use rust_hdl::prelude::*;
 use seqfab_contract::ring::Status;
 

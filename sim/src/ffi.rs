@@ -24,6 +24,7 @@ pub(crate) struct VTable {
     trace_open: unsafe extern "C" fn(*mut c_void, *const c_char) -> i32,
     trace_flush: unsafe extern "C" fn(*mut c_void),
     trace_close: unsafe extern "C" fn(*mut c_void),
+    half: unsafe extern "C" fn(*mut c_void, u32),
 }
 
 /// One live model instance (a `VerilatedContext` and the model, owned by the shim).
@@ -67,6 +68,12 @@ impl RawModel {
     pub(crate) fn tick(&mut self, n: u64) {
         // SAFETY: as in `eval`.
         unsafe { (self.vt.tick)(self.handle.as_ptr(), n) }
+    }
+
+    /// Half a clock cycle: the clock to `high`, then eval (see the shim's `half`).
+    pub(crate) fn half(&mut self, high: bool) {
+        // SAFETY: as in `eval`.
+        unsafe { (self.vt.half)(self.handle.as_ptr(), high as u32) }
     }
 
     /// Sets input `port` from little-endian 64-bit words.

@@ -113,7 +113,9 @@ impl CardModel for VerilatedCard {
             set_y_tx_ready,
             set_y_link_up
         );
-        m.eval();
+        // Settle the new inputs with the clock low, read the pre-edge outputs, then the
+        // rising edge: two evaluations per clock.
+        m.clock_low();
         let out = CardOutputs {
             mmio_rdata: m.get_mmio_rdata(),
             mmio_rvalid: m.get_mmio_rvalid() != 0,
@@ -141,7 +143,7 @@ impl CardModel for VerilatedCard {
                 get_y_rx_ready
             ),
         };
-        m.tick();
+        m.clock_high();
         out
     }
 }

@@ -63,6 +63,21 @@ macro_rules! verilated_model {
                 self.cycle += 1;
             }
 
+            /// The first half of a cycle: clock low, eval. Outputs then show the values
+            /// just before the next rising edge for the inputs set so far.
+            #[inline]
+            pub fn clock_low(&mut self) {
+                self.raw.half(false);
+            }
+
+            /// The second half: clock high, eval (the rising edge). `clock_low()` then
+            /// `clock_high()` is one `tick()` with one eval less than `eval()` + `tick()`.
+            #[inline]
+            pub fn clock_high(&mut self) {
+                self.raw.half(true);
+                self.cycle += 1;
+            }
+
             /// `n` clock cycles with the inputs held.
             #[inline]
             pub fn ticks(&mut self, n: u64) {

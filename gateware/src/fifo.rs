@@ -26,6 +26,8 @@ pub struct Fifo<D: Synth, const A: usize> {
     pub valid: Signal<Out, bool>,
     /// Pop the oldest entry (ignored while not `valid`).
     pub read: Signal<In, bool>,
+    /// Entries held, writes not yet visible at the head included.
+    pub fill: Signal<Out, Bits<16>>,
     /// Empty the FIFO (a write in the same cycle is dropped).
     pub clear: Signal<In, bool>,
     ram: RAM<D, A>,
@@ -51,6 +53,7 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
             data_out: Default::default(),
             valid: Default::default(),
             read: Default::default(),
+            fill: Default::default(),
             clear: Default::default(),
             ram: Default::default(),
             wr_ptr: Default::default(),
@@ -71,7 +74,8 @@ impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
         dff_setup!(self, clock, wr_ptr, rd_ptr, wr_ptr_seen);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
-        self.full.next = self.wr_ptr.q.val() - self.rd_ptr.q.val() == self.depth.val();
+        self.fill.next = self.wr_ptr.q.val() - self.rd_ptr.q.val();
+        self.full.next = self.fill.val() == self.depth.val();
         self.push.next = self.write.val() && !self.full.val() && !self.clear.val();
         self.ram.write_enable.next = self.push.val();
         self.ram.write_address.next = self.wr_ptr.q.val().get_bits::<A>(0);
@@ -128,6 +132,7 @@ mod tests {
             let shown = visible.iter().take_while(|(t, _)| *t <= cycle).count();
             assert_eq!(uut.valid.val(), shown > 0, "cycle {cycle}");
             assert_eq!(uut.full.val(), model.len() == 8, "cycle {cycle}");
+            assert_eq!(uut.fill.val().to_u64(), model.len() as u64, "cycle {cycle}");
             if shown > 0 {
                 assert_eq!(uut.data_out.val().to_u64(), visible[0].1, "cycle {cycle}");
             }

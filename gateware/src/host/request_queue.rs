@@ -6,16 +6,14 @@
 //! with room is accepted; anything else is dropped and counted (`dropped`, and
 //! `overflow` when the only fault was a full FIFO: the host ignored back-pressure).
 //!
-//! The FIFO is a block RAM with a registered read (rust-hdl's `RAM`) and Cummings-style
-//! pointers one bit wider than the address (SNUG 2002, "Simulation and Synthesis
-//! Techniques for Asynchronous FIFO Design", section 5.2: the extra bit tells full from
-//! empty). It is written here rather than taken from `SynchronousFIFO` because soft reset
-//! must empty it in one cycle and rust-hdl's FIFO has no clear. The head is shown
-//! (first-word-fall-through): `req_valid` with the oldest request, popped by `req_ready`.
+//! The FIFO is the project's [`Fifo`] (block RAM, first-word-fall-through, one-cycle
+//! clear), not rust-hdl's `SynchronousFIFO`, because soft reset must empty it in one
+//! cycle. `req_valid` shows the oldest request, popped by `req_ready`.
 //!
 //! Timing: a doorbell in cycle t is judged in cycle t (`accepted`/`dropped`/`overflow`
 //! pulse in t+1), and its request is at the head, if the FIFO was empty, in t+2.
 
+use crate::fifo::Fifo;
 use rust_hdl::prelude::*;
 use seqfab_contract::doorbell::RESERVED_MASK;
 use seqfab_contract::limits::{MAX_COUNT, QUEUE_FIFO_DEPTH};
@@ -65,26 +63,14 @@ pub struct RequestQueue {
     /// Pulse: a well-formed doorbell of an enabled queue found the FIFO full
     /// (`Q_OVERFLOWS`).
     pub overflow: Signal<Out, bool>,
-    ram: RAM<Request, ADDR_BITS>,
-    /// Write and read pointers, free running modulo 2^16 (the address is the low bits;
-    /// the difference is the fill level because the depth is far below 2^15).
-    wr_ptr: DFF<Bits<16>>,
-    rd_ptr: DFF<Bits<16>>,
-    /// `wr_ptr` one cycle late: an entry is readable only once the RAM's registered read
-    /// has seen it.
-    wr_ptr_seen: DFF<Bits<16>>,
+    fifo: Fifo<Request, ADDR_BITS>,
     accepted_r: DFF<bool>,
     dropped_r: DFF<bool>,
     overflow_r: DFF<bool>,
     well_formed: Signal<Local, bool>,
     push: Signal<Local, bool>,
-    pop: Signal<Local, bool>,
-    rd_next: Signal<Local, Bits<16>>,
     reserved: Constant<Bits<64>>,
-    depth: Constant<Bits<16>>,
     zero_count: Constant<Bits<24>>,
-    zero: Constant<Bits<16>>,
-    one: Constant<Bits<16>>,
 }
 
 impl RequestQueue {
@@ -111,22 +97,14 @@ impl RequestQueue {
             accepted: Default::default(),
             dropped: Default::default(),
             overflow: Default::default(),
-            ram: Default::default(),
-            wr_ptr: Default::default(),
-            rd_ptr: Default::default(),
-            wr_ptr_seen: Default::default(),
+            fifo: Default::default(),
             accepted_r: Default::default(),
             dropped_r: Default::default(),
             overflow_r: Default::default(),
             well_formed: Default::default(),
             push: Default::default(),
-            pop: Default::default(),
-            rd_next: Default::default(),
             reserved: Constant::new(RESERVED_MASK.into()),
-            depth: Constant::new((QUEUE_FIFO_DEPTH as u64).into()),
             zero_count: Constant::new(0u64.into()),
-            zero: Constant::new(0u64.into()),
-            one: Constant::new(1u64.into()),
         }
     }
 }
@@ -140,22 +118,12 @@ impl Default for RequestQueue {
 impl Logic for RequestQueue {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            wr_ptr,
-            rd_ptr,
-            wr_ptr_seen,
-            accepted_r,
-            dropped_r,
-            overflow_r
-        );
-        self.ram.read_clock.next = self.clock.val();
-        self.ram.write_clock.next = self.clock.val();
+        dff_setup!(self, clock, accepted_r, dropped_r, overflow_r);
+        clock!(self, clock, fifo);
         // Judge the doorbell (Doorbell::decode).
         self.well_formed.next = !(self.db_data.val() & self.reserved.val()).any()
             && (self.db_data.val().get_bits::<24>(0) != self.zero_count.val());
-        self.full.next = self.wr_ptr.q.val() - self.rd_ptr.q.val() == self.depth.val();
+        self.full.next = self.fifo.full.val();
         self.push.next = self.db_valid.val()
             && self.well_formed.val()
             && self.enable.val()
@@ -168,32 +136,15 @@ impl Logic for RequestQueue {
             && self.enable.val()
             && self.full.val()
             && !self.soft_reset.val();
-        // Write side.
-        self.ram.write_enable.next = self.push.val();
-        self.ram.write_address.next = self.wr_ptr.q.val().get_bits::<ADDR_BITS>(0);
-        self.ram.write_data.next.count = self.db_data.val().get_bits::<24>(0);
-        self.ram.write_data.next.tag = self.db_data.val().get_bits::<16>(32);
-        if self.push.val() {
-            self.wr_ptr.d.next = self.wr_ptr.q.val() + self.one.val();
-        }
-        self.wr_ptr_seen.d.next = self.wr_ptr.q.val();
-        // Read side: the RAM reads the address of the next cycle's head.
-        self.req_valid.next = self.rd_ptr.q.val() != self.wr_ptr_seen.q.val();
-        self.pop.next = self.req_valid.val() && self.req_ready.val();
-        self.rd_next.next = self.rd_ptr.q.val();
-        if self.pop.val() {
-            self.rd_next.next = self.rd_ptr.q.val() + self.one.val();
-        }
-        if self.soft_reset.val() {
-            self.rd_next.next = self.zero.val();
-            self.wr_ptr.d.next = self.zero.val();
-            self.wr_ptr_seen.d.next = self.zero.val();
-        }
-        self.rd_ptr.d.next = self.rd_next.val();
-        self.ram.read_address.next = self.rd_next.val().get_bits::<ADDR_BITS>(0);
-        self.req_count.next = self.ram.read_data.val().count;
-        self.req_tag.next = self.ram.read_data.val().tag;
-        self.fill.next = self.wr_ptr.q.val() - self.rd_ptr.q.val();
+        self.fifo.write.next = self.push.val();
+        self.fifo.data_in.next.count = self.db_data.val().get_bits::<24>(0);
+        self.fifo.data_in.next.tag = self.db_data.val().get_bits::<16>(32);
+        self.fifo.clear.next = self.soft_reset.val();
+        self.req_valid.next = self.fifo.valid.val();
+        self.fifo.read.next = self.req_ready.val();
+        self.req_count.next = self.fifo.data_out.val().count;
+        self.req_tag.next = self.fifo.data_out.val().tag;
+        self.fill.next = self.fifo.fill.val();
         self.accepted.next = self.accepted_r.q.val();
         self.dropped.next = self.dropped_r.q.val();
         self.overflow.next = self.overflow_r.q.val();

@@ -1,14 +1,24 @@
-//! A first-word-fall-through FIFO on a block RAM, lint-clean under `verilator -Wall`.
+//! A first-word-fall-through FIFO on a RAM, with a registered head, lint-clean under
+//! `verilator -Wall`.
 //!
 //! rust-hdl's `SynchronousFIFO` adds 32-bit literals to its pointers and leaves ports
 //! unconnected, which `-Wall` reports, and it cannot be emptied in one cycle. This one
 //! keeps Cummings' free-running pointers (SNUG 2002, "Simulation and Synthesis Techniques
 //! for Asynchronous FIFO Design", section 5.2: pointers wider than the address tell full
-//! from empty) on 16 bits, so the fill level is their difference, and reads the RAM one
-//! cycle ahead so the head is always on `data_out`.
+//! from empty) and reads the RAM one cycle ahead.
 //!
-//! Timing: data written in cycle t is at the head, if the FIFO was empty, in t+2.
+//! **Timing.** The head is a [`SkidBuffer`], so `data_out` and `valid` are register
+//! outputs and the consumer's `read` only steers that buffer: it never reaches the RAM's
+//! read address or the pointers. `full` and `fill` come from one occupancy register. In
+//! the card core a consumer's `read` is the end of an arbiter, and a producer's `write`
+//! the end of another; without these registers the two arbiters and the pointer adders
+//! would be one combinational path (docs/gateware.md, "Timing").
+//!
+//! The FIFO holds `2^A` entries in all (RAM and head together): `full` means exactly
+//! that many are held. Data written in cycle t is at the head, if the FIFO was empty, in
+//! t+3.
 
+use crate::skid_buffer::SkidBuffer;
 use rust_hdl::prelude::*;
 
 /// A FIFO of `2^A` entries of `D` (A <= 14).
@@ -19,23 +29,31 @@ pub struct Fifo<D: Synth, const A: usize> {
     pub data_in: Signal<In, D>,
     /// Write `data_in` (ignored while `full`).
     pub write: Signal<In, bool>,
-    /// No room: a write now is lost.
+    /// No room: a write now is lost (a register compare).
     pub full: Signal<Out, bool>,
-    /// The oldest entry, valid while `valid`.
+    /// The oldest entry, valid while `valid` (register outputs).
     pub data_out: Signal<Out, D>,
     pub valid: Signal<Out, bool>,
     /// Pop the oldest entry (ignored while not `valid`).
     pub read: Signal<In, bool>,
-    /// Entries held, writes not yet visible at the head included.
+    /// Entries held, writes not yet visible at the head included (a register).
     pub fill: Signal<Out, Bits<16>>,
     /// Empty the FIFO (a write in the same cycle is dropped).
     pub clear: Signal<In, bool>,
     ram: RAM<D, A>,
+    head: SkidBuffer<D>,
     wr_ptr: DFF<Bits<16>>,
     rd_ptr: DFF<Bits<16>>,
     /// `wr_ptr` one cycle late: an entry is readable once the RAM's registered read saw it.
     wr_ptr_seen: DFF<Bits<16>>,
+    /// Entries held in the RAM and the head.
+    held: DFF<Bits<16>>,
     push: Signal<Local, bool>,
+    pop: Signal<Local, bool>,
+    /// The RAM's read register holds the entry at `rd_ptr`.
+    ram_valid: Signal<Local, bool>,
+    /// The head takes that entry (moves `rd_ptr`).
+    ram_pop: Signal<Local, bool>,
     rd_next: Signal<Local, Bits<16>>,
     depth: Constant<Bits<16>>,
     zero: Constant<Bits<16>>,
@@ -56,10 +74,15 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
             fill: Default::default(),
             clear: Default::default(),
             ram: Default::default(),
+            head: Default::default(),
             wr_ptr: Default::default(),
             rd_ptr: Default::default(),
             wr_ptr_seen: Default::default(),
+            held: Default::default(),
             push: Default::default(),
+            pop: Default::default(),
+            ram_valid: Default::default(),
+            ram_pop: Default::default(),
             rd_next: Default::default(),
             depth: Constant::new((1u64 << A).into()),
             zero: Constant::new(0u64.into()),
@@ -71,32 +94,49 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
 impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wr_ptr, rd_ptr, wr_ptr_seen);
+        dff_setup!(self, clock, wr_ptr, rd_ptr, wr_ptr_seen, held);
+        clock!(self, clock, head);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
-        self.fill.next = self.wr_ptr.q.val() - self.rd_ptr.q.val();
-        self.full.next = self.fill.val() == self.depth.val();
+        self.fill.next = self.held.q.val();
+        self.full.next = self.held.q.val() == self.depth.val();
         self.push.next = self.write.val() && !self.full.val() && !self.clear.val();
+        self.pop.next = self.read.val() && self.head.out_valid.val() && !self.clear.val();
         self.ram.write_enable.next = self.push.val();
         self.ram.write_address.next = self.wr_ptr.q.val().get_bits::<A>(0);
         self.ram.write_data.next = self.data_in.val();
         if self.push.val() {
             self.wr_ptr.d.next = self.wr_ptr.q.val() + self.one.val();
         }
+        if self.push.val() && !self.pop.val() {
+            self.held.d.next = self.held.q.val() + self.one.val();
+        }
+        if !self.push.val() && self.pop.val() {
+            self.held.d.next = self.held.q.val() - self.one.val();
+        }
         self.wr_ptr_seen.d.next = self.wr_ptr.q.val();
-        self.valid.next = self.rd_ptr.q.val() != self.wr_ptr_seen.q.val();
+
+        // RAM -> head: the head's `in_ready` is a register, so this is short.
+        self.ram_valid.next = self.rd_ptr.q.val() != self.wr_ptr_seen.q.val();
+        self.ram_pop.next = self.ram_valid.val() && self.head.in_ready.val();
+        self.head.in_data.next = self.ram.read_data.val();
+        self.head.in_valid.next = self.ram_valid.val();
+        self.head.out_ready.next = self.read.val();
+        self.head.clear.next = self.clear.val();
         self.rd_next.next = self.rd_ptr.q.val();
-        if self.valid.val() && self.read.val() {
+        if self.ram_pop.val() {
             self.rd_next.next = self.rd_ptr.q.val() + self.one.val();
         }
         if self.clear.val() {
             self.rd_next.next = self.zero.val();
             self.wr_ptr.d.next = self.zero.val();
             self.wr_ptr_seen.d.next = self.zero.val();
+            self.held.d.next = self.zero.val();
         }
         self.rd_ptr.d.next = self.rd_next.val();
         self.ram.read_address.next = self.rd_next.val().get_bits::<A>(0);
-        self.data_out.next = self.ram.read_data.val();
+        self.data_out.next = self.head.out_data.val();
+        self.valid.next = self.head.out_valid.val();
     }
 }
 
@@ -114,7 +154,7 @@ mod tests {
         uut.connect_all();
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let mut model: VecDeque<u64> = VecDeque::new();
-        // Entries become visible two cycles after the write; track when.
+        // Entries become visible three cycles after the write; track when.
         let mut visible: VecDeque<(u64, u64)> = VecDeque::new();
         uut.clock.next = Clock { clk: false };
         assert!(simulate(&mut uut, 50));
@@ -147,7 +187,7 @@ mod tests {
                 }
                 if w && !was_full {
                     model.push_back(v);
-                    visible.push_back((cycle + 2, v));
+                    visible.push_back((cycle + 3, v));
                 }
             }
             uut.clock.next = Clock { clk: true };

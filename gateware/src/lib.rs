@@ -12,4 +12,5 @@ pub mod frame;
 pub mod host;
 pub mod lint;
 pub mod originator;
+pub mod skid_buffer;
 pub mod zero_extend;

@@ -503,8 +503,11 @@ impl Logic for CardCore {
         if self.rx_y.good.val() {
             self.regs.stat_inc[24].next = self.one.val();
         }
-        if self.router.alternate.val() {
+        if self.router.alternate_x.val() | self.router.alternate_y.val() {
             self.regs.stat_inc[25].next = self.one.val();
+        }
+        if self.router.alternate_x.val() & self.router.alternate_y.val() {
+            self.regs.stat_inc[25].next = self.two.val();
         }
         // Counters fed from both planes (or two blocks) may see two events in one clock.
         if self.rx_x.drop_fcs.val() | self.rx_y.drop_fcs.val() {

@@ -17,6 +17,7 @@
 //! and originator arbiters rotate priority after every grant, so no source starves.
 
 use crate::frame::{type_code, FrameFields};
+use crate::skid_buffer::SkidBuffer;
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::FrameType;
 
@@ -195,6 +196,11 @@ pub struct RxDispatch {
     lh_class: FrameClass,
     eng_arb: Arbiter3,
     orig_arb: Arbiter3,
+    /// Registered outputs towards the engine and the originator: their `in_ready` is a
+    /// register, so the consumers' `ready` and the arbiters never share a clock with the
+    /// FIFO heads' class decode and the consumers' own logic (docs/gateware.md, "Timing").
+    eng_out: SkidBuffer<FrameFields>,
+    orig_out: SkidBuffer<FrameFields>,
     mgmt_from_lh: Signal<Local, bool>,
     mgmt_from_x: Signal<Local, bool>,
     mgmt_from_y: Signal<Local, bool>,
@@ -203,7 +209,15 @@ pub struct RxDispatch {
 impl Logic for RxDispatch {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clock, eng_arb, orig_arb);
+        clock!(self, clock, eng_arb, orig_arb, eng_out, orig_out);
+        self.eng_out.clear.next = false;
+        self.orig_out.clear.next = false;
+        self.eng_out.out_ready.next = self.eng_ready.val();
+        self.eng_frame.next = self.eng_out.out_data.val();
+        self.eng_valid.next = self.eng_out.out_valid.val();
+        self.orig_out.out_ready.next = self.orig_ready.val();
+        self.orig_frame.next = self.orig_out.out_data.val();
+        self.orig_valid.next = self.orig_out.out_valid.val();
         self.x_class.kind.next = self.x_frame.val().kind;
         self.y_class.kind.next = self.y_frame.val().kind;
         self.lh_class.kind.next = self.lh_frame.val().kind;
@@ -212,31 +226,31 @@ impl Logic for RxDispatch {
         self.eng_arb.request[0].next = self.le_valid.val();
         self.eng_arb.request[1].next = self.x_valid.val() & self.x_class.engine.val();
         self.eng_arb.request[2].next = self.y_valid.val() & self.y_class.engine.val();
-        self.eng_arb.take.next = self.eng_ready.val();
-        self.eng_valid.next =
+        self.eng_arb.take.next = self.eng_out.in_ready.val();
+        self.eng_out.in_valid.next =
             self.eng_arb.grant[0].val() | self.eng_arb.grant[1].val() | self.eng_arb.grant[2].val();
-        self.eng_frame.next = self.le_frame.val();
+        self.eng_out.in_data.next = self.le_frame.val();
         if self.eng_arb.grant[1].val() {
-            self.eng_frame.next = self.x_frame.val();
+            self.eng_out.in_data.next = self.x_frame.val();
         }
         if self.eng_arb.grant[2].val() {
-            self.eng_frame.next = self.y_frame.val();
+            self.eng_out.in_data.next = self.y_frame.val();
         }
 
         // Originator: loopback, X, Y.
         self.orig_arb.request[0].next = self.lh_valid.val() & self.lh_class.originator.val();
         self.orig_arb.request[1].next = self.x_valid.val() & self.x_class.originator.val();
         self.orig_arb.request[2].next = self.y_valid.val() & self.y_class.originator.val();
-        self.orig_arb.take.next = self.orig_ready.val();
-        self.orig_valid.next = self.orig_arb.grant[0].val()
+        self.orig_arb.take.next = self.orig_out.in_ready.val();
+        self.orig_out.in_valid.next = self.orig_arb.grant[0].val()
             | self.orig_arb.grant[1].val()
             | self.orig_arb.grant[2].val();
-        self.orig_frame.next = self.lh_frame.val();
+        self.orig_out.in_data.next = self.lh_frame.val();
         if self.orig_arb.grant[1].val() {
-            self.orig_frame.next = self.x_frame.val();
+            self.orig_out.in_data.next = self.x_frame.val();
         }
         if self.orig_arb.grant[2].val() {
-            self.orig_frame.next = self.y_frame.val();
+            self.orig_out.in_data.next = self.y_frame.val();
         }
 
         // Management replies are rare: fixed priority, one per clock.
@@ -264,18 +278,18 @@ impl Logic for RxDispatch {
         self.hb_y_node.next = self.y_frame.val().src;
 
         // Pop whichever consumer took each source's head.
-        self.le_ready.next = self.eng_arb.grant[0].val() & self.eng_ready.val();
+        self.le_ready.next = self.eng_arb.grant[0].val() & self.eng_out.in_ready.val();
         // The loopback towards the host side only ever holds answers; anything else in it
         // (engine-bound or heartbeat) is dropped rather than left to block it.
-        self.lh_ready.next = (self.orig_arb.grant[0].val() & self.orig_ready.val())
+        self.lh_ready.next = (self.orig_arb.grant[0].val() & self.orig_out.in_ready.val())
             | self.mgmt_from_lh.val()
             | (self.lh_valid.val() & (self.lh_class.engine.val() | self.lh_class.heartbeat.val()));
-        self.x_ready.next = (self.eng_arb.grant[1].val() & self.eng_ready.val())
-            | (self.orig_arb.grant[1].val() & self.orig_ready.val())
+        self.x_ready.next = (self.eng_arb.grant[1].val() & self.eng_out.in_ready.val())
+            | (self.orig_arb.grant[1].val() & self.orig_out.in_ready.val())
             | self.mgmt_from_x.val()
             | self.hb_x.val();
-        self.y_ready.next = (self.eng_arb.grant[2].val() & self.eng_ready.val())
-            | (self.orig_arb.grant[2].val() & self.orig_ready.val())
+        self.y_ready.next = (self.eng_arb.grant[2].val() & self.eng_out.in_ready.val())
+            | (self.orig_arb.grant[2].val() & self.orig_out.in_ready.val())
             | self.mgmt_from_y.val()
             | self.hb_y.val();
     }

@@ -2,9 +2,7 @@
 //! destination is.
 //!
 //! Sources: the sequence engine (FWD/RSP/NACK/CONFIG_ACK/STATE_REPLY), the originator
-//! (REQ) and the management window (CONFIG/STATE_QUERY written by the host). One frame
-//! per clock is routed, chosen by a rotating-priority arbiter so that a saturated engine
-//! cannot starve the originator or the host.
+//! (REQ) and the management window (CONFIG/STATE_QUERY written by the host).
 //!
 //! Destinations:
 //! - the frame's `dst` is this card: the short-circuit inside the card (DESIGN.md 1), no
@@ -13,17 +11,115 @@
 //!   because one shared FIFO deadlocks: filled with REQs, it would leave no room for the
 //!   engine's answers, so the engine could not take the REQs that would drain it (the
 //!   message-class argument behind virtual channels).
-//! - otherwise the plane [`PlaneSelect`] picks for that destination.
+//! - otherwise the plane [`PlaneSelect`] chose for that destination.
 //!
 //! Heartbeats are injected per plane with priority over routed frames (one clock per
 //! heartbeat period), so a saturated primary still tells the fabric it is alive.
+//!
+//! # Pipeline (why it looks like this)
+//!
+//! ```text
+//!  eng  ─> [in_eng  + route] ─┐   per destination: a rotating-priority arbiter
+//!  mgmt ─> [in_mgmt + route] ─┼─> over the sources whose head goes there
+//!  orig ─> [in_orig + route] ─┘   ─> x / y framers, le / lh loopbacks
+//! ```
+//!
+//! 1. **Route on entry.** Each source has a [`SkidBuffer`] whose payload is the frame and
+//!    its destination, decided as it enters (`dst` compare, message class, the plane
+//!    from [`PlaneSelect`]'s registered table). Its `in_ready` is a register, so no
+//!    source ever sees a destination's `ready` in the same clock.
+//! 2. **Arbitrate per destination.** Every destination has its own [`Arbiter3`] over the
+//!    sources whose head goes there. A head has exactly one destination, so the grants
+//!    never conflict, up to four frames leave per clock, and a busy plane never holds up
+//!    a frame for the other plane or a loopback (no head-of-line blocking across
+//!    destinations). The destinations' `ready` are registers (framers) or a register
+//!    compare (loopback FIFOs), so this stage is the whole combinational path:
+//!    `valid` and route bits -> arbiter -> take.
+//!
+//! The first version chose one frame per clock and then its plane: arbiter, 312-bit
+//! select, `dst` compare, 64-to-1 liveness select, plane rule and the chosen
+//! destination's `ready` in series, back into the originator's queue arbiter: 48 MHz on
+//! the ECP5 (constraints/README.md).
+//!
+//! Latency: one clock more than a direct connection (the entry buffer); one frame per
+//! clock per source, sustained.
 
 use super::rx_dispatch::{Arbiter3, FrameClass};
 use crate::fabric::plane_select::PlaneSelect;
 use crate::frame::{type_code, FrameFields};
+use crate::skid_buffer::SkidBuffer;
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::FrameType;
 use seqfab_contract::mac::BROADCAST_NODE;
+
+/// A frame with its destination, decided as it enters the router (one-hot, or none:
+/// a heartbeat addressed to this card, which nobody sends, is dropped).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct Routed {
+    pub frame: FrameFields,
+    pub to_x: Bit,
+    pub to_y: Bit,
+    pub to_le: Bit,
+    pub to_lh: Bit,
+    /// The plane is not the preferred one (statistics).
+    pub alternate: Bit,
+}
+
+/// Decides a frame's destination as it enters (the combinational half of stage 1).
+#[derive(LogicBlock)]
+pub struct RouteDecision {
+    pub frame: Signal<In, FrameFields>,
+    pub node_id: Signal<In, Bits<8>>,
+    /// [`PlaneSelect`]'s table.
+    pub use_y: Signal<In, Bits<64>>,
+    pub use_y_high: Signal<In, Bit>,
+    pub prefer_y: Signal<In, Bit>,
+    pub routed: Signal<Out, Routed>,
+    classify: FrameClass,
+    for_us: Signal<Local, Bit>,
+    plane_y: Signal<Local, Bit>,
+    high_ids: Constant<Bits<8>>,
+}
+
+impl Default for RouteDecision {
+    fn default() -> Self {
+        Self {
+            frame: Default::default(),
+            node_id: Default::default(),
+            use_y: Default::default(),
+            use_y_high: Default::default(),
+            prefer_y: Default::default(),
+            routed: Default::default(),
+            classify: Default::default(),
+            for_us: Default::default(),
+            plane_y: Default::default(),
+            high_ids: Constant::new(0xC0u64.into()),
+        }
+    }
+}
+
+impl Logic for RouteDecision {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.classify.kind.next = self.frame.val().kind;
+        self.for_us.next = self.frame.val().dst == self.node_id.val();
+        self.plane_y.next = self
+            .use_y
+            .val()
+            .get_bit(self.frame.val().dst.get_bits::<6>(0).index());
+        if (self.frame.val().dst & self.high_ids.val()).any() {
+            self.plane_y.next = self.use_y_high.val();
+        }
+        self.routed.next.frame = self.frame.val();
+        self.routed.next.to_x = !self.for_us.val() & !self.plane_y.val();
+        self.routed.next.to_y = !self.for_us.val() & self.plane_y.val();
+        self.routed.next.to_le = self.for_us.val() & self.classify.engine.val();
+        self.routed.next.to_lh =
+            self.for_us.val() & (self.classify.originator.val() | self.classify.mgmt.val());
+        self.routed.next.alternate =
+            !self.for_us.val() & (self.plane_y.val() ^ self.prefer_y.val());
+    }
+}
 
 #[derive(LogicBlock)]
 pub struct TxRouter {
@@ -46,14 +142,17 @@ pub struct TxRouter {
     /// From the sequence engine.
     pub eng_frame: Signal<In, FrameFields>,
     pub eng_valid: Signal<In, bool>,
+    /// A register output.
     pub eng_ready: Signal<Out, bool>,
     /// From the originator.
     pub orig_frame: Signal<In, FrameFields>,
     pub orig_valid: Signal<In, bool>,
+    /// A register output.
     pub orig_ready: Signal<Out, bool>,
     /// From the management window.
     pub mgmt_frame: Signal<In, FrameFields>,
     pub mgmt_valid: Signal<In, bool>,
+    /// A register output.
     pub mgmt_ready: Signal<Out, bool>,
     /// To plane X's framer.
     pub x_frame: Signal<Out, FrameFields>,
@@ -71,18 +170,35 @@ pub struct TxRouter {
     pub lh_frame: Signal<Out, FrameFields>,
     pub lh_valid: Signal<Out, bool>,
     pub lh_ready: Signal<In, bool>,
-    /// A frame left on the non-preferred plane (statistics).
-    pub alternate: Signal<Out, bool>,
-    arb: Arbiter3,
-    classify: FrameClass,
+    /// A frame left on the non-preferred plane X / Y (statistics; both may pulse in one
+    /// clock).
+    pub alternate_x: Signal<Out, bool>,
+    pub alternate_y: Signal<Out, bool>,
     plane: PlaneSelect,
+    route_eng: RouteDecision,
+    route_mgmt: RouteDecision,
+    route_orig: RouteDecision,
+    in_eng: SkidBuffer<Routed>,
+    in_mgmt: SkidBuffer<Routed>,
+    in_orig: SkidBuffer<Routed>,
+    arb_x: Arbiter3,
+    arb_y: Arbiter3,
+    arb_le: Arbiter3,
+    arb_lh: Arbiter3,
     hb_pending_x: DFF<bool>,
     hb_pending_y: DFF<bool>,
+    /// The heads of the three entry buffers (source order: engine, management,
+    /// originator, as the arbiters' request indices).
+    head_eng: Signal<Local, Routed>,
+    head_mgmt: Signal<Local, Routed>,
+    head_orig: Signal<Local, Routed>,
+    frame_eng: Signal<Local, FrameFields>,
+    frame_mgmt: Signal<Local, FrameFields>,
+    frame_orig: Signal<Local, FrameFields>,
+    /// A routed frame may go to plane X / Y this clock (no heartbeat in the way).
+    open_x: Signal<Local, bool>,
+    open_y: Signal<Local, bool>,
     heartbeat: Signal<Local, FrameFields>,
-    chosen: Signal<Local, FrameFields>,
-    chosen_valid: Signal<Local, bool>,
-    for_us: Signal<Local, bool>,
-    dest_ready: Signal<Local, bool>,
     no_frame: Constant<FrameFields>,
     k_hb: Constant<Bits<8>>,
     broadcast: Constant<Bits<8>>,
@@ -124,17 +240,30 @@ impl Default for TxRouter {
             lh_frame: Default::default(),
             lh_valid: Default::default(),
             lh_ready: Default::default(),
-            alternate: Default::default(),
-            arb: Default::default(),
-            classify: Default::default(),
+            alternate_x: Default::default(),
+            alternate_y: Default::default(),
             plane: Default::default(),
+            route_eng: Default::default(),
+            route_mgmt: Default::default(),
+            route_orig: Default::default(),
+            in_eng: Default::default(),
+            in_mgmt: Default::default(),
+            in_orig: Default::default(),
+            arb_x: Default::default(),
+            arb_y: Default::default(),
+            arb_le: Default::default(),
+            arb_lh: Default::default(),
             hb_pending_x: Default::default(),
             hb_pending_y: Default::default(),
+            head_eng: Default::default(),
+            head_mgmt: Default::default(),
+            head_orig: Default::default(),
+            frame_eng: Default::default(),
+            frame_mgmt: Default::default(),
+            frame_orig: Default::default(),
+            open_x: Default::default(),
+            open_y: Default::default(),
             heartbeat: Default::default(),
-            chosen: Default::default(),
-            chosen_valid: Default::default(),
-            for_us: Default::default(),
-            dest_ready: Default::default(),
             no_frame: Constant::new(FrameFields::default()),
             k_hb: type_code(FrameType::Heartbeat),
             broadcast: Constant::new((BROADCAST_NODE as u64).into()),
@@ -146,26 +275,9 @@ impl Logic for TxRouter {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, hb_pending_x, hb_pending_y);
-        clock!(self, clock, arb);
+        clock!(self, clock, plane, in_eng, in_mgmt, in_orig, arb_x, arb_y, arb_le, arb_lh);
 
-        // Pick one source.
-        self.arb.request[0].next = self.eng_valid.val();
-        self.arb.request[1].next = self.mgmt_valid.val();
-        self.arb.request[2].next = self.orig_valid.val();
-        self.chosen_valid.next =
-            self.arb.grant[0].val() | self.arb.grant[1].val() | self.arb.grant[2].val();
-        self.chosen.next = self.eng_frame.val();
-        if self.arb.grant[1].val() {
-            self.chosen.next = self.mgmt_frame.val();
-        }
-        if self.arb.grant[2].val() {
-            self.chosen.next = self.orig_frame.val();
-        }
-
-        // Where does it go?
-        self.classify.kind.next = self.chosen.val().kind;
-        self.for_us.next = self.chosen.val().dst == self.node_id.val();
-        self.plane.dst.next = self.chosen.val().dst;
+        // ---- Stage 1: the plane table, and each source's frame routed as it enters.
         self.plane.live_x.next = self.live_x.val();
         self.plane.live_y.next = self.live_y.val();
         self.plane.link_x.next = self.link_x.val();
@@ -174,7 +286,44 @@ impl Logic for TxRouter {
         self.plane.enable_y.next = self.enable_y.val();
         self.plane.prefer_y.next = self.prefer_y.val();
 
-        // Heartbeats: latched on the tick, sent at the next free slot of each plane.
+        self.route_eng.frame.next = self.eng_frame.val();
+        self.route_eng.node_id.next = self.node_id.val();
+        self.route_eng.use_y.next = self.plane.use_y.val();
+        self.route_eng.use_y_high.next = self.plane.use_y_high.val();
+        self.route_eng.prefer_y.next = self.plane.prefer_y_r.val();
+        self.in_eng.in_data.next = self.route_eng.routed.val();
+        self.in_eng.in_valid.next = self.eng_valid.val();
+        self.in_eng.clear.next = false;
+        self.eng_ready.next = self.in_eng.in_ready.val();
+
+        self.route_mgmt.frame.next = self.mgmt_frame.val();
+        self.route_mgmt.node_id.next = self.node_id.val();
+        self.route_mgmt.use_y.next = self.plane.use_y.val();
+        self.route_mgmt.use_y_high.next = self.plane.use_y_high.val();
+        self.route_mgmt.prefer_y.next = self.plane.prefer_y_r.val();
+        self.in_mgmt.in_data.next = self.route_mgmt.routed.val();
+        self.in_mgmt.in_valid.next = self.mgmt_valid.val();
+        self.in_mgmt.clear.next = false;
+        self.mgmt_ready.next = self.in_mgmt.in_ready.val();
+
+        self.route_orig.frame.next = self.orig_frame.val();
+        self.route_orig.node_id.next = self.node_id.val();
+        self.route_orig.use_y.next = self.plane.use_y.val();
+        self.route_orig.use_y_high.next = self.plane.use_y_high.val();
+        self.route_orig.prefer_y.next = self.plane.prefer_y_r.val();
+        self.in_orig.in_data.next = self.route_orig.routed.val();
+        self.in_orig.in_valid.next = self.orig_valid.val();
+        self.in_orig.clear.next = false;
+        self.orig_ready.next = self.in_orig.in_ready.val();
+
+        self.head_eng.next = self.in_eng.out_data.val();
+        self.head_mgmt.next = self.in_mgmt.out_data.val();
+        self.head_orig.next = self.in_orig.out_data.val();
+        self.frame_eng.next = self.head_eng.val().frame;
+        self.frame_mgmt.next = self.head_mgmt.val().frame;
+        self.frame_orig.next = self.head_orig.val().frame;
+
+        // ---- Heartbeats: latched on the tick, sent at the next free slot of each plane.
         self.heartbeat.next = self.no_frame.val();
         self.heartbeat.next.kind = self.k_hb.val();
         self.heartbeat.next.src = self.node_id.val();
@@ -185,19 +334,37 @@ impl Logic for TxRouter {
             self.hb_pending_x.d.next = self.enable_x.val();
             self.hb_pending_y.d.next = self.enable_y.val();
         }
+        self.open_x.next = self.x_ready.val() & !self.hb_pending_x.q.val();
+        self.open_y.next = self.y_ready.val() & !self.hb_pending_y.q.val();
 
-        self.le_frame.next = self.chosen.val();
-        self.lh_frame.next = self.chosen.val();
-        self.le_valid.next =
-            self.chosen_valid.val() & self.for_us.val() & self.classify.engine.val();
-        self.lh_valid.next = self.chosen_valid.val()
-            & self.for_us.val()
-            & (self.classify.originator.val() | self.classify.mgmt.val());
+        // ---- Stage 2: one arbiter per destination (request index = source).
+        self.arb_x.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_x;
+        self.arb_x.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_x;
+        self.arb_x.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_x;
+        self.arb_x.take.next = self.open_x.val();
+        self.arb_y.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_y;
+        self.arb_y.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_y;
+        self.arb_y.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_y;
+        self.arb_y.take.next = self.open_y.val();
+        self.arb_le.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_le;
+        self.arb_le.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_le;
+        self.arb_le.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_le;
+        self.arb_le.take.next = self.le_ready.val();
+        self.arb_lh.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_lh;
+        self.arb_lh.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_lh;
+        self.arb_lh.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_lh;
+        self.arb_lh.take.next = self.lh_ready.val();
 
-        self.x_frame.next = self.chosen.val();
-        self.y_frame.next = self.chosen.val();
-        self.x_valid.next = self.chosen_valid.val() & !self.for_us.val() & !self.plane.use_y.val();
-        self.y_valid.next = self.chosen_valid.val() & !self.for_us.val() & self.plane.use_y.val();
+        // Outputs: the granted head (the grant does not wait for `ready`).
+        self.x_frame.next = self.frame_eng.val();
+        if self.arb_x.grant[1].val() {
+            self.x_frame.next = self.frame_mgmt.val();
+        }
+        if self.arb_x.grant[2].val() {
+            self.x_frame.next = self.frame_orig.val();
+        }
+        self.x_valid.next =
+            self.arb_x.grant[0].val() | self.arb_x.grant[1].val() | self.arb_x.grant[2].val();
         if self.hb_pending_x.q.val() {
             self.x_frame.next = self.heartbeat.val();
             self.x_valid.next = true;
@@ -205,6 +372,15 @@ impl Logic for TxRouter {
                 self.hb_pending_x.d.next = false;
             }
         }
+        self.y_frame.next = self.frame_eng.val();
+        if self.arb_y.grant[1].val() {
+            self.y_frame.next = self.frame_mgmt.val();
+        }
+        if self.arb_y.grant[2].val() {
+            self.y_frame.next = self.frame_orig.val();
+        }
+        self.y_valid.next =
+            self.arb_y.grant[0].val() | self.arb_y.grant[1].val() | self.arb_y.grant[2].val();
         if self.hb_pending_y.q.val() {
             self.y_frame.next = self.heartbeat.val();
             self.y_valid.next = true;
@@ -212,29 +388,60 @@ impl Logic for TxRouter {
                 self.hb_pending_y.d.next = false;
             }
         }
+        self.le_frame.next = self.frame_eng.val();
+        if self.arb_le.grant[1].val() {
+            self.le_frame.next = self.frame_mgmt.val();
+        }
+        if self.arb_le.grant[2].val() {
+            self.le_frame.next = self.frame_orig.val();
+        }
+        self.le_valid.next =
+            self.arb_le.grant[0].val() | self.arb_le.grant[1].val() | self.arb_le.grant[2].val();
+        self.lh_frame.next = self.frame_eng.val();
+        if self.arb_lh.grant[1].val() {
+            self.lh_frame.next = self.frame_mgmt.val();
+        }
+        if self.arb_lh.grant[2].val() {
+            self.lh_frame.next = self.frame_orig.val();
+        }
+        self.lh_valid.next =
+            self.arb_lh.grant[0].val() | self.arb_lh.grant[1].val() | self.arb_lh.grant[2].val();
 
-        self.dest_ready.next = self.le_ready.val();
-        if self.for_us.val() & (self.classify.originator.val() | self.classify.mgmt.val()) {
-            self.dest_ready.next = self.lh_ready.val();
-        }
-        // No source makes a heartbeat; one addressed to this card would be dropped.
-        if self.for_us.val() & self.classify.heartbeat.val() {
-            self.dest_ready.next = true;
-        }
-        if !self.for_us.val() {
-            if self.plane.use_y.val() {
-                self.dest_ready.next = self.y_ready.val() & !self.hb_pending_y.q.val();
-            } else {
-                self.dest_ready.next = self.x_ready.val() & !self.hb_pending_x.q.val();
-            }
-        }
-        self.arb.take.next = self.dest_ready.val();
-        self.eng_ready.next = self.arb.grant[0].val() & self.dest_ready.val();
-        self.mgmt_ready.next = self.arb.grant[1].val() & self.dest_ready.val();
-        self.orig_ready.next = self.arb.grant[2].val() & self.dest_ready.val();
-        self.alternate.next = self.chosen_valid.val()
-            & self.dest_ready.val()
-            & !self.for_us.val()
-            & self.plane.alternate.val();
+        // A head leaves when its destination takes it; a head with no destination (a
+        // heartbeat addressed to this card) is dropped at once.
+        self.in_eng.out_ready.next = (self.arb_x.grant[0].val() & self.open_x.val())
+            | (self.arb_y.grant[0].val() & self.open_y.val())
+            | (self.arb_le.grant[0].val() & self.le_ready.val())
+            | (self.arb_lh.grant[0].val() & self.lh_ready.val())
+            | !(self.head_eng.val().to_x
+                | self.head_eng.val().to_y
+                | self.head_eng.val().to_le
+                | self.head_eng.val().to_lh);
+        self.in_mgmt.out_ready.next = (self.arb_x.grant[1].val() & self.open_x.val())
+            | (self.arb_y.grant[1].val() & self.open_y.val())
+            | (self.arb_le.grant[1].val() & self.le_ready.val())
+            | (self.arb_lh.grant[1].val() & self.lh_ready.val())
+            | !(self.head_mgmt.val().to_x
+                | self.head_mgmt.val().to_y
+                | self.head_mgmt.val().to_le
+                | self.head_mgmt.val().to_lh);
+        self.in_orig.out_ready.next = (self.arb_x.grant[2].val() & self.open_x.val())
+            | (self.arb_y.grant[2].val() & self.open_y.val())
+            | (self.arb_le.grant[2].val() & self.le_ready.val())
+            | (self.arb_lh.grant[2].val() & self.lh_ready.val())
+            | !(self.head_orig.val().to_x
+                | self.head_orig.val().to_y
+                | self.head_orig.val().to_le
+                | self.head_orig.val().to_lh);
+
+        // Statistics: a routed frame left on the non-preferred plane.
+        self.alternate_x.next = self.open_x.val()
+            & ((self.arb_x.grant[0].val() & self.head_eng.val().alternate)
+                | (self.arb_x.grant[1].val() & self.head_mgmt.val().alternate)
+                | (self.arb_x.grant[2].val() & self.head_orig.val().alternate));
+        self.alternate_y.next = self.open_y.val()
+            & ((self.arb_y.grant[0].val() & self.head_eng.val().alternate)
+                | (self.arb_y.grant[1].val() & self.head_mgmt.val().alternate)
+                | (self.arb_y.grant[2].val() & self.head_orig.val().alternate));
     }
 }

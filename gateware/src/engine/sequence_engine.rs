@@ -88,8 +88,8 @@
 //!   `value` holds the engine's own epoch (contract frame table), `aux`/`extra` are 0.
 
 use super::rsp_gate::{RspEntry, RspGate};
-use super::skid_buffer::SkidBuffer;
 use crate::frame::{type_code, FrameFields};
+use crate::skid_buffer::SkidBuffer;
 use crate::zero_extend::ZeroExtend;
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason};
@@ -535,6 +535,8 @@ impl Logic for SequenceEngine {
 
         // ---- Input register, with the state-free precomputation.
         self.in_skid.in_valid.next = self.in_valid.val();
+        self.in_skid.clear.next = false;
+        self.out_skid.clear.next = false;
         self.in_ready.next = self.in_skid.in_ready.val();
         self.wide_in_count.narrow.next = self.in_frame.val().count;
         self.in_skid.in_data.next.src = self.in_frame.val().src;

@@ -3,7 +3,7 @@
 //!
 //! The card core makes one [`tx_framer::TxFramer`], [`rx_deframer::RxDeframer`] and
 //! [`liveness::LivenessTracker`] per plane (X and Y), one [`heartbeat::HeartbeatTimer`]
-//! and one [`plane_select::PlaneSelect`] per transmit decision. Only these blocks see the
+//! and one [`plane_select::PlaneSelect`] (the plane for every destination). Only these blocks see the
 //! 64-byte wire image; everything else in the card passes [`crate::frame::FrameFields`].
 //!
 //! | block | latency |
@@ -13,7 +13,7 @@
 //! | [`rx_deframer::RxDeframer`] | 3 cycles from the beat to `frame_valid` / drop pulse |
 //! | [`heartbeat::HeartbeatTimer`] | `tick` registered; the first one `period` cycles after the first enabled clock |
 //! | [`liveness::LivenessTracker`] | `live` follows `link_up` / `misses` by 1 cycle, `heard` / `tick` by 2 |
-//! | [`plane_select::PlaneSelect`] | combinational |
+//! | [`plane_select::PlaneSelect`] | 1 cycle (a registered table per destination) |
 
 use rust_hdl::prelude::*;
 

@@ -1,4 +1,4 @@
-//! [`PlaneSelect`]: which plane a frame to `dst` leaves on (DESIGN.md 3, docs/gateware.md
+//! [`PlaneSelect`]: which plane a frame to each destination leaves on (DESIGN.md 3, docs/gateware.md
 //! decision 7).
 //!
 //! A card sends on its preferred plane and moves to the other when the link is down or the
@@ -8,17 +8,25 @@
 
 use rust_hdl::prelude::*;
 
-/// Combinational plane choice for one frame.
+/// The plane choice for every destination, one clock ahead of the frames that use it.
 ///
 /// Rule: the preferred plane if it is enabled, its link is up and `dst` is live on it;
 /// else the other plane if enabled, link up and `dst` live there; else the preferred
 /// plane if it is enabled, else the other. A destination of 64 or above (0xFF broadcast)
 /// is live nowhere, so it takes the last rule (the card core sends heartbeats on both
 /// planes itself).
+///
+/// **Why a table.** Choosing per frame put a 64-to-1 liveness select and the rule in
+/// series with the TX router's handshake, the card core's critical path (48 MHz on the
+/// ECP5). Liveness moves once per heartbeat period, so the choice for all 64 node ids is
+/// computed from registers into a register (`use_y`, bit `n` for node `n`: two LUT levels
+/// per bit) and a frame only looks its destination up. The cost is one clock of
+/// staleness after a liveness, link or enable change: a frame may leave on the plane of
+/// the previous clock, which the protocol tolerates as it tolerates a frame lost while a
+/// node dies.
 #[derive(LogicBlock)]
 pub struct PlaneSelect {
-    /// Destination node id.
-    pub dst: Signal<In, Bits<8>>,
+    pub clock: Signal<In, Clock>,
     /// Liveness bitmap of plane X (bit `n`: node `n` live).
     pub live_x: Signal<In, Bits<64>>,
     /// Liveness bitmap of plane Y.
@@ -33,18 +41,24 @@ pub struct PlaneSelect {
     pub enable_y: Signal<In, Bit>,
     /// The preferred plane is Y (else X).
     pub prefer_y: Signal<In, Bit>,
-    /// Send on plane Y (else X).
-    pub use_y: Signal<Out, Bit>,
-    /// The chosen plane is not the preferred one (counted as a plane switch).
-    pub alternate: Signal<Out, Bit>,
-    /// `dst` is a node id (< 64), live on X / Y.
-    live_dst_x: Signal<Local, Bit>,
-    live_dst_y: Signal<Local, Bit>,
-    /// Plane X / Y is usable and `dst` live on it.
-    ok_x: Signal<Local, Bit>,
-    ok_y: Signal<Local, Bit>,
-    /// Bits 7:6 of a node id: non-zero means >= 64.
-    high_ids: Constant<Bits<8>>,
+    /// Bit `n`: a frame to node `n` leaves on plane Y (else X). A register.
+    pub use_y: Signal<Out, Bits<64>>,
+    /// The choice for ids of 64 and above (broadcast). A register.
+    pub use_y_high: Signal<Out, Bit>,
+    /// The preferred plane is Y, as registered with `use_y` (for the alternate-plane
+    /// statistic, so that it matches the table).
+    pub prefer_y_r: Signal<Out, Bit>,
+    choice: DFF<Bits<64>>,
+    high: DFF<Bit>,
+    prefer: DFF<Bit>,
+    /// Plane X / Y is usable and node `n` live on it.
+    ok_x: Signal<Local, Bits<64>>,
+    ok_y: Signal<Local, Bits<64>>,
+    /// The enables spread over 64 bits.
+    en_x_all: Signal<Local, Bits<64>>,
+    en_y_all: Signal<Local, Bits<64>>,
+    ones: Constant<Bits<64>>,
+    zeros: Constant<Bits<64>>,
 }
 
 impl Default for PlaneSelect {
@@ -57,7 +71,7 @@ impl PlaneSelect {
     pub fn new() -> Self {
         assert_eq!(seqfab_contract::limits::MAX_NODES, 64);
         Self {
-            dst: Default::default(),
+            clock: Default::default(),
             live_x: Default::default(),
             live_y: Default::default(),
             link_x: Default::default(),
@@ -66,12 +80,17 @@ impl PlaneSelect {
             enable_y: Default::default(),
             prefer_y: Default::default(),
             use_y: Default::default(),
-            alternate: Default::default(),
-            live_dst_x: Default::default(),
-            live_dst_y: Default::default(),
+            use_y_high: Default::default(),
+            prefer_y_r: Default::default(),
+            choice: Default::default(),
+            high: Default::default(),
+            prefer: Default::default(),
             ok_x: Default::default(),
             ok_y: Default::default(),
-            high_ids: Constant::new(0xC0u64.into()),
+            en_x_all: Default::default(),
+            en_y_all: Default::default(),
+            ones: Constant::new(u64::MAX.into()),
+            zeros: Constant::new(0u64.into()),
         }
     }
 }
@@ -79,28 +98,36 @@ impl PlaneSelect {
 impl Logic for PlaneSelect {
     #[hdl_gen]
     fn update(&mut self) {
-        // Two plain 64:1 selects by `dst`, then a few gates: the selects map onto the
-        // FPGA's mux primitives without the plane logic mixed into them.
-        self.live_dst_x.next = !(self.dst.val() & self.high_ids.val()).any()
-            & self
-                .live_x
-                .val()
-                .get_bit(self.dst.val().get_bits::<6>(0).index());
-        self.live_dst_y.next = !(self.dst.val() & self.high_ids.val()).any()
-            & self
-                .live_y
-                .val()
-                .get_bit(self.dst.val().get_bits::<6>(0).index());
-        self.ok_x.next = self.enable_x.val() & self.link_x.val() & self.live_dst_x.val();
-        self.ok_y.next = self.enable_y.val() & self.link_y.val() & self.live_dst_y.val();
+        dff_setup!(self, clock, choice, high, prefer);
+        self.ok_x.next = self.zeros.val();
+        if self.enable_x.val() & self.link_x.val() {
+            self.ok_x.next = self.live_x.val();
+        }
+        self.ok_y.next = self.zeros.val();
+        if self.enable_y.val() & self.link_y.val() {
+            self.ok_y.next = self.live_y.val();
+        }
+        self.en_x_all.next = self.zeros.val();
+        if self.enable_x.val() {
+            self.en_x_all.next = self.ones.val();
+        }
+        self.en_y_all.next = self.zeros.val();
+        if self.enable_y.val() {
+            self.en_y_all.next = self.ones.val();
+        }
         if self.prefer_y.val() {
             // Y if ok there, else X if ok there, else Y if enabled, else X.
-            self.use_y.next = self.ok_y.val() | (!self.ok_x.val() & self.enable_y.val());
+            self.choice.d.next = self.ok_y.val() | (!self.ok_x.val() & self.en_y_all.val());
+            self.high.d.next = self.enable_y.val();
         } else {
             // X if ok there, else Y if ok there, else X if enabled, else Y.
-            self.use_y.next = !self.ok_x.val() & (self.ok_y.val() | !self.enable_x.val());
+            self.choice.d.next = !self.ok_x.val() & (self.ok_y.val() | !self.en_x_all.val());
+            self.high.d.next = !self.enable_x.val();
         }
-        self.alternate.next = self.use_y.val() ^ self.prefer_y.val();
+        self.prefer.d.next = self.prefer_y.val();
+        self.use_y.next = self.choice.q.val();
+        self.use_y_high.next = self.high.q.val();
+        self.prefer_y_r.next = self.prefer.q.val();
     }
 }
 
@@ -162,10 +189,10 @@ mod tests {
         let mut uut = PlaneSelect::new();
         uut.connect_all();
         let mut sim = Simulation::new();
+        sim.add_clock(5, |x: &mut Box<PlaneSelect>| x.clock.next = !x.clock.val());
         sim.add_testbench(move |mut sim: Sim<PlaneSelect>| {
             let mut x = sim.init()?;
             for &(dst, live_x, live_y, link, enable, prefer_y) in &cases {
-                x.dst.next = (dst as u64).into();
                 x.live_x.next = live_x.into();
                 x.live_y.next = live_y.into();
                 x.link_x.next = link[0];
@@ -173,14 +200,25 @@ mod tests {
                 x.enable_x.next = enable[0];
                 x.enable_y.next = enable[1];
                 x.prefer_y.next = prefer_y;
-                x = sim.wait(1, x)?;
+                // The table is a register: the inputs of this clock show after its edge.
+                wait_clock_cycle!(sim, clock, x);
                 let want = reference(dst, live_x, live_y, link, enable, prefer_y);
-                sim_assert_eq!(sim, x.use_y.val(), want, x);
-                sim_assert_eq!(sim, x.alternate.val(), want != prefer_y, x);
+                let got = if dst < 64 {
+                    x.use_y.val().get_bit(dst as usize)
+                } else {
+                    x.use_y_high.val()
+                };
+                sim_assert_eq!(sim, got, want, x);
+                sim_assert_eq!(sim, x.prefer_y_r.val(), prefer_y, x);
+                // Every other node's bit follows the same rule.
+                for n in [0u8, 1, 31, 62, 63] {
+                    let want = reference(n, live_x, live_y, link, enable, prefer_y);
+                    sim_assert_eq!(sim, x.use_y.val().get_bit(n as usize), want, x);
+                }
             }
             sim.done(x)
         });
-        sim.run(Box::new(uut), 1_000_000).unwrap();
+        sim.run(Box::new(uut), 10_000_000).unwrap();
     }
 
     #[test]

@@ -6,12 +6,12 @@
 //! with room is accepted; anything else is dropped and counted (`dropped`, and
 //! `overflow` when the only fault was a full FIFO: the host ignored back-pressure).
 //!
-//! The FIFO is the project's [`Fifo`] (block RAM, first-word-fall-through, one-cycle
-//! clear), not rust-hdl's `SynchronousFIFO`, because soft reset must empty it in one
+//! The FIFO is the project's [`Fifo`] (RAM, registered first-word-fall-through head,
+//! one-cycle clear), not rust-hdl's `SynchronousFIFO`, because soft reset must empty it in one
 //! cycle. `req_valid` shows the oldest request, popped by `req_ready`.
 //!
 //! Timing: a doorbell in cycle t is judged in cycle t (`accepted`/`dropped`/`overflow`
-//! pulse in t+1), and its request is at the head, if the FIFO was empty, in t+2.
+//! pulse in t+1), and its request is at the head, if the FIFO was empty, in t+3.
 
 use crate::fifo::Fifo;
 use rust_hdl::prelude::*;
@@ -204,7 +204,7 @@ mod tests {
     }
 
     /// Reference model of the queue, cycle by cycle (entries carry their push cycle: the
-    /// head shows two cycles after its doorbell).
+    /// head shows three cycles after its doorbell).
     #[derive(Default)]
     struct Model {
         fifo: VecDeque<(u64, u32, u16)>,
@@ -227,7 +227,7 @@ mod tests {
                     ready_bias = [0.9, 0.2, 0.5, 0.05][(t / 500) as usize % 4];
                 }
                 // Outputs of cycle t (all registered).
-                let head_visible = m.fifo.front().is_some_and(|e| e.0 + 2 <= t);
+                let head_visible = m.fifo.front().is_some_and(|e| e.0 + 3 <= t);
                 assert_eq!(x.req_valid.val(), head_visible, "req_valid at {t}");
                 assert_eq!(x.fill.val().to_u64(), m.fifo.len() as u64, "fill at {t}");
                 assert_eq!(
@@ -328,7 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn a_doorbell_reaches_the_head_two_cycles_later_and_soft_reset_empties() {
+    fn a_doorbell_reaches_the_head_three_cycles_later_and_soft_reset_empties() {
         run(100, |sim, mut x| {
             x.enable.next = true;
             x.db_valid.next = true;
@@ -337,6 +337,8 @@ mod tests {
             x.db_valid.next = false;
             assert!(!x.req_valid.val() && x.accepted.val());
             assert_eq!(x.fill.val().to_u64(), 1);
+            x = tick(sim, x)?;
+            assert!(!x.req_valid.val());
             x = tick(sim, x)?;
             assert!(x.req_valid.val());
             assert_eq!(

@@ -4,6 +4,11 @@
 //! cycle are all counted; one counter takes up to four events per cycle (three from the
 //! card, one from the register file itself). Counters are 32 bits and wrap, as software
 //! expects of free-running statistics.
+//!
+//! The events are registered before they are added (`step_r`): they come from every block
+//! of the card, often at the end of that block's longest decision, and the counter's
+//! carry chain must not extend those paths (docs/gateware.md, "Timing"). A count shows
+//! two clocks after its event instead of one, which no reader can tell apart.
 
 use rust_hdl::prelude::*;
 
@@ -15,13 +20,16 @@ pub struct StatCounter {
     pub inc: Signal<In, Bits<2>>,
     /// One more event this cycle, found by the register file itself.
     pub extra: Signal<In, bool>,
-    /// Soft reset: zero the counter. The events of the same cycle are lost with it.
+    /// Soft reset: zero the counter. The events of the same cycle and of the cycle before
+    /// (still in `step_r`) are lost with it.
     pub clear: Signal<In, bool>,
     /// The count, as the register reads.
     pub word: Signal<Out, Bits<64>>,
     /// The count, kept in a register word whose upper half stays zero: that avoids a
     /// widening cast (not lint-clean in rust-hdl), and synthesis removes the constant half.
     count: DFF<Bits<64>>,
+    /// This cycle's events (0..=4), added at the next edge.
+    step_r: DFF<Bits<64>>,
     step: Signal<Local, Bits<64>>,
     inc_one: Constant<Bits<2>>,
     inc_two: Constant<Bits<2>>,
@@ -45,6 +53,7 @@ impl StatCounter {
             clear: Default::default(),
             word: Default::default(),
             count: Default::default(),
+            step_r: Default::default(),
             step: Default::default(),
             inc_one: Constant::new(1u64.into()),
             inc_two: Constant::new(2u64.into()),
@@ -67,7 +76,7 @@ impl Default for StatCounter {
 impl Logic for StatCounter {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, count);
+        dff_setup!(self, clock, count, step_r);
         self.step.next = self.zero.val();
         if self.inc.val() == self.inc_one.val() {
             self.step.next = self.one.val();
@@ -79,13 +88,14 @@ impl Logic for StatCounter {
             self.step.next = self.three.val();
         }
         if self.extra.val() {
-            self.count.d.next =
-                (self.count.q.val() + self.step.val() + self.one.val()) & self.wrap.val();
+            self.step_r.d.next = self.step.val() + self.one.val();
         } else {
-            self.count.d.next = (self.count.q.val() + self.step.val()) & self.wrap.val();
+            self.step_r.d.next = self.step.val();
         }
+        self.count.d.next = (self.count.q.val() + self.step_r.q.val()) & self.wrap.val();
         if self.clear.val() {
             self.count.d.next = self.zero.val();
+            self.step_r.d.next = self.zero.val();
         }
         self.word.next = self.count.q.val();
     }
@@ -124,13 +134,15 @@ mod tests {
             sim.done(x)
         });
         sim.run(Box::new(uut), 100_000).unwrap();
-        let mut model = 0u64;
+        // An event is added one edge after the edge that registers it.
+        let (mut model, mut pending) = (0u64, 0u64);
         for (i, (inc, extra, clear, word)) in seen.lock().unwrap().iter().enumerate() {
-            model = if *clear {
-                0
+            if *clear {
+                (model, pending) = (0, 0);
             } else {
-                (model + inc + *extra as u64) & 0xFFFF_FFFF
-            };
+                model = (model + pending) & 0xFFFF_FFFF;
+                pending = inc + *extra as u64;
+            }
             assert_eq!(*word, model, "cycle {i}");
         }
     }

@@ -11,6 +11,10 @@
 //!
 //! Latency: a beat accepted at clock edge `t` is on `out_data` from `t` (i.e. in the next
 //! cycle) when the buffer was empty.
+//!
+//! Used wherever a valid/ready handshake crosses a block boundary on a timing-critical
+//! path: the engine's input and output, the head of every [`crate::fifo::Fifo`], the TX
+//! router's inputs (docs/gateware.md, "Timing").
 
 use rust_hdl::prelude::*;
 
@@ -32,6 +36,8 @@ pub struct SkidBuffer<D: Synth> {
     pub out_valid: Signal<Out, Bit>,
     /// Consumer takes `out_data` at the next edge.
     pub out_ready: Signal<In, Bit>,
+    /// Drop both held beats (and any beat offered in this cycle) at the next edge.
+    pub clear: Signal<In, Bit>,
     /// The beat presented on `out_data`.
     main: DFF<D>,
     main_valid: DFF<Bit>,
@@ -69,6 +75,10 @@ impl<D: Synth> Logic for SkidBuffer<D> {
             }
         } else if self.take.val() {
             self.main_valid.d.next = false;
+        }
+        if self.clear.val() {
+            self.main_valid.d.next = false;
+            self.skid_valid.d.next = false;
         }
     }
 }
@@ -112,6 +122,7 @@ mod tests {
                 x.in_valid.next = pv && next < BEATS;
                 x.in_data.next = next.into();
                 x.out_ready.next = pr;
+                x.clear.next = false;
                 wait_clock_false!(ep, clock, x);
                 if cycle < 1000 && cycle > 2 {
                     sim_assert!(ep, x.in_ready.val() && x.out_valid.val(), x);

@@ -46,16 +46,21 @@ pub struct Fifo<D: Synth, const A: usize> {
     rd_ptr: DFF<Bits<16>>,
     /// `wr_ptr` one cycle late: an entry is readable once the RAM's registered read saw it.
     wr_ptr_seen: DFF<Bits<16>>,
+    /// `rd_ptr + 1`, kept as a register so that the read address is a select, not an adder.
+    rd_inc: DFFWithInit<Bits<16>>,
+    /// The RAM's read register holds the entry at `rd_ptr` (`rd_ptr != wr_ptr_seen`),
+    /// computed a clock ahead from both possible next read pointers.
+    ram_valid_r: DFF<bool>,
     /// Entries held in the RAM and the head.
     held: DFF<Bits<16>>,
+    /// `held == 2^A`, computed a clock ahead from `held` and `held == 2^A - 1`.
+    full_r: DFF<bool>,
     push: Signal<Local, bool>,
     pop: Signal<Local, bool>,
-    /// The RAM's read register holds the entry at `rd_ptr`.
-    ram_valid: Signal<Local, bool>,
     /// The head takes that entry (moves `rd_ptr`).
     ram_pop: Signal<Local, bool>,
     rd_next: Signal<Local, Bits<16>>,
-    depth: Constant<Bits<16>>,
+    depth_less_one: Constant<Bits<16>>,
     zero: Constant<Bits<16>>,
     one: Constant<Bits<16>>,
 }
@@ -78,13 +83,15 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
             wr_ptr: Default::default(),
             rd_ptr: Default::default(),
             wr_ptr_seen: Default::default(),
+            rd_inc: DFFWithInit::new(1u64.into()),
+            ram_valid_r: Default::default(),
             held: Default::default(),
+            full_r: Default::default(),
             push: Default::default(),
             pop: Default::default(),
-            ram_valid: Default::default(),
             ram_pop: Default::default(),
             rd_next: Default::default(),
-            depth: Constant::new((1u64 << A).into()),
+            depth_less_one: Constant::new(((1u64 << A) - 1).into()),
             zero: Constant::new(0u64.into()),
             one: Constant::new(1u64.into()),
         }
@@ -94,13 +101,23 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
 impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wr_ptr, rd_ptr, wr_ptr_seen, held);
+        dff_setup!(
+            self,
+            clock,
+            wr_ptr,
+            rd_ptr,
+            wr_ptr_seen,
+            rd_inc,
+            ram_valid_r,
+            held,
+            full_r
+        );
         clock!(self, clock, head);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.fill.next = self.held.q.val();
-        self.full.next = self.held.q.val() == self.depth.val();
-        self.push.next = self.write.val() && !self.full.val() && !self.clear.val();
+        self.full.next = self.full_r.q.val();
+        self.push.next = self.write.val() && !self.full_r.q.val() && !self.clear.val();
         self.pop.next = self.read.val() && self.head.out_valid.val() && !self.clear.val();
         self.ram.write_enable.next = self.push.val();
         self.ram.write_address.next = self.wr_ptr.q.val().get_bits::<A>(0);
@@ -110,28 +127,36 @@ impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
         }
         if self.push.val() && !self.pop.val() {
             self.held.d.next = self.held.q.val() + self.one.val();
+            self.full_r.d.next = self.held.q.val() == self.depth_less_one.val();
         }
         if !self.push.val() && self.pop.val() {
             self.held.d.next = self.held.q.val() - self.one.val();
+            self.full_r.d.next = false;
         }
         self.wr_ptr_seen.d.next = self.wr_ptr.q.val();
 
-        // RAM -> head: the head's `in_ready` is a register, so this is short.
-        self.ram_valid.next = self.rd_ptr.q.val() != self.wr_ptr_seen.q.val();
-        self.ram_pop.next = self.ram_valid.val() && self.head.in_ready.val();
+        // RAM -> head: every term is a register or one gate from registers.
+        self.ram_pop.next = self.ram_valid_r.q.val() && self.head.in_ready.val();
         self.head.in_data.next = self.ram.read_data.val();
-        self.head.in_valid.next = self.ram_valid.val();
+        self.head.in_valid.next = self.ram_valid_r.q.val();
         self.head.out_ready.next = self.read.val();
         self.head.clear.next = self.clear.val();
-        self.rd_next.next = self.rd_ptr.q.val();
         if self.ram_pop.val() {
-            self.rd_next.next = self.rd_ptr.q.val() + self.one.val();
+            self.rd_next.next = self.rd_inc.q.val();
+            self.rd_inc.d.next = self.rd_inc.q.val() + self.one.val();
+            self.ram_valid_r.d.next = self.rd_inc.q.val() != self.wr_ptr.q.val();
+        } else {
+            self.rd_next.next = self.rd_ptr.q.val();
+            self.ram_valid_r.d.next = self.rd_ptr.q.val() != self.wr_ptr.q.val();
         }
         if self.clear.val() {
             self.rd_next.next = self.zero.val();
+            self.rd_inc.d.next = self.one.val();
+            self.ram_valid_r.d.next = false;
             self.wr_ptr.d.next = self.zero.val();
             self.wr_ptr_seen.d.next = self.zero.val();
             self.held.d.next = self.zero.val();
+            self.full_r.d.next = false;
         }
         self.rd_ptr.d.next = self.rd_next.val();
         self.ram.read_address.next = self.rd_next.val().get_bits::<A>(0);

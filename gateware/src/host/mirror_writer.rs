@@ -14,6 +14,14 @@
 //! posted writes are applied in order, so the host sees the mirror before anything the
 //! card writes later. The port must be the card's DMA port or a path that does not hold
 //! the beat ([`super::DmaArbiter`] passes `dma_ready` through in the same cycle).
+//!
+//! **Timing.** The inputs are copied into `cur_*` every clock, and whether they changed
+//! (`chg`, five wide compares) is registered beside them; a `pending` flag keeps a change
+//! until a beat carries it. So the decision to load a beat is two flip-flops and
+//! `dma_ready`, not 300 bits of compares ahead of 500 load enables (docs/gateware.md,
+//! "Timing"). A beat carries the values of the clock before it is loaded, and
+//! `mirror_on` follows `MIRROR_ADDR` one clock late (management writes `MIRROR_ADDR`
+//! before it enables the card).
 
 use rust_hdl::prelude::*;
 use seqfab_contract::mirror::{self, MIRROR_BYTES};
@@ -69,11 +77,18 @@ pub struct MirrorWriter {
     /// `MIRROR_ADDR` != 0: RSPs wait for `mirrored_stored`; without a mirror the register
     /// alone is the store.
     pub mirror_on: Signal<Out, bool>,
-    last_counter: DFF<Bits<64>>,
-    last_stored: DFF<Bits<64>>,
-    last_limit: DFF<Bits<64>>,
-    last_epoch: DFF<Bits<32>>,
-    last_addr: DFF<Bits<64>>,
+    /// The inputs of the previous clock: what a beat loaded now carries.
+    cur_counter: DFF<Bits<64>>,
+    cur_stored: DFF<Bits<64>>,
+    cur_limit: DFF<Bits<64>>,
+    cur_epoch: DFF<Bits<32>>,
+    cur_addr: DFF<Bits<64>>,
+    /// The `cur_*` registers changed at the last edge.
+    chg: DFF<bool>,
+    /// A change no beat has carried yet (besides `chg`).
+    pending: DFF<bool>,
+    /// `cur_addr != 0`.
+    on: DFF<bool>,
     seq_no: DFF<Bits<32>>,
     beat: DFF<MirrorBeat>,
     beat_stored: DFF<Bits<64>>,
@@ -102,11 +117,14 @@ impl MirrorWriter {
             dma_ready: Default::default(),
             mirrored_stored: Default::default(),
             mirror_on: Default::default(),
-            last_counter: Default::default(),
-            last_stored: Default::default(),
-            last_limit: Default::default(),
-            last_epoch: Default::default(),
-            last_addr: Default::default(),
+            cur_counter: Default::default(),
+            cur_stored: Default::default(),
+            cur_limit: Default::default(),
+            cur_epoch: Default::default(),
+            cur_addr: Default::default(),
+            chg: Default::default(),
+            pending: Default::default(),
+            on: Default::default(),
             seq_no: Default::default(),
             beat: Default::default(),
             beat_stored: Default::default(),
@@ -133,11 +151,14 @@ impl Logic for MirrorWriter {
         dff_setup!(
             self,
             clock,
-            last_counter,
-            last_stored,
-            last_limit,
-            last_epoch,
-            last_addr,
+            cur_counter,
+            cur_stored,
+            cur_limit,
+            cur_epoch,
+            cur_addr,
+            chg,
+            pending,
+            on,
             seq_no,
             beat,
             beat_stored,
@@ -145,34 +166,37 @@ impl Logic for MirrorWriter {
             beat_valid,
             mirrored
         );
-        self.mirror_on.next = self.mirror_addr.val() != self.zero64.val();
-        self.dirty.next = self.mirror_on.val()
-            && ((self.counter.val() != self.last_counter.q.val())
-                || (self.stored.val() != self.last_stored.q.val())
-                || (self.limit.val() != self.last_limit.q.val())
-                || (self.epoch.val() != self.last_epoch.q.val())
-                || (self.mirror_addr.val() != self.last_addr.q.val()));
+        self.cur_counter.d.next = self.counter.val();
+        self.cur_stored.d.next = self.stored.val();
+        self.cur_limit.d.next = self.limit.val();
+        self.cur_epoch.d.next = self.epoch.val();
+        self.cur_addr.d.next = self.mirror_addr.val();
+        self.chg.d.next = (self.counter.val() != self.cur_counter.q.val())
+            || (self.stored.val() != self.cur_stored.q.val())
+            || (self.limit.val() != self.cur_limit.q.val())
+            || (self.epoch.val() != self.cur_epoch.q.val())
+            || (self.mirror_addr.val() != self.cur_addr.q.val());
+        self.on.d.next = self.mirror_addr.val() != self.zero64.val();
+        self.mirror_on.next = self.on.q.val();
+        self.dirty.next = self.on.q.val() && (self.pending.q.val() || self.chg.q.val());
         self.free.next = !self.beat_valid.q.val() || self.dma_ready.val();
+        self.pending.d.next = self.pending.q.val() || self.chg.q.val();
         // The beat leaves: from now on the host has (in order) what it carried.
         if self.beat_valid.q.val() && self.dma_ready.val() {
             self.beat_valid.d.next = false;
             self.mirrored.d.next = self.beat_stored.q.val();
         }
         if self.dirty.val() && self.free.val() {
+            self.pending.d.next = false;
             self.beat_valid.d.next = true;
-            self.beat_addr.d.next = self.mirror_addr.val();
-            self.beat_stored.d.next = self.stored.val();
-            self.beat.d.next.counter = self.counter.val();
-            self.beat.d.next.stored = self.stored.val();
-            self.beat.d.next.limit = self.limit.val();
-            self.beat.d.next.epoch = self.epoch.val();
+            self.beat_addr.d.next = self.cur_addr.q.val();
+            self.beat_stored.d.next = self.cur_stored.q.val();
+            self.beat.d.next.counter = self.cur_counter.q.val();
+            self.beat.d.next.stored = self.cur_stored.q.val();
+            self.beat.d.next.limit = self.cur_limit.q.val();
+            self.beat.d.next.epoch = self.cur_epoch.q.val();
             self.beat.d.next.sequence = self.seq_no.q.val() + self.one32.val();
             self.seq_no.d.next = self.seq_no.q.val() + self.one32.val();
-            self.last_counter.d.next = self.counter.val();
-            self.last_stored.d.next = self.stored.val();
-            self.last_limit.d.next = self.limit.val();
-            self.last_epoch.d.next = self.epoch.val();
-            self.last_addr.d.next = self.mirror_addr.val();
         }
         self.dma_addr.next = self.beat_addr.q.val();
         self.dma_data.next = self.beat.q.val().into();
@@ -230,10 +254,14 @@ mod tests {
         x.dma_ready.next = ready;
     }
 
-    /// Reference model of the writer.
+    /// Reference model of the writer: it sees its inputs one clock late (`cur`), with a
+    /// change flag registered beside them and a pending flag that keeps a change until a
+    /// beat carries it.
     #[derive(Default)]
     struct Model {
-        last: State,
+        cur: State,
+        chg: bool,
+        pending: bool,
         sequence: u32,
         beat: Option<(u64, Mirror)>,
         mirrored: u64,
@@ -249,22 +277,27 @@ mod tests {
                 self.mirrored = m.stored;
             }
             let vals = |s: &State| (s.counter, s.stored, s.limit, s.epoch, s.addr);
-            let dirty = s.addr != 0 && vals(s) != vals(&self.last);
+            let dirty = self.cur.addr != 0 && (self.pending || self.chg);
+            let mut pending = self.pending || self.chg;
             if dirty && self.beat.is_none() {
                 self.sequence = self.sequence.wrapping_add(1);
+                let c = self.cur;
                 self.beat = Some((
-                    s.addr,
+                    c.addr,
                     Mirror {
-                        counter: s.counter,
-                        stored: s.stored,
-                        limit: s.limit,
-                        epoch: s.epoch,
+                        counter: c.counter,
+                        stored: c.stored,
+                        limit: c.limit,
+                        epoch: c.epoch,
                         sequence: self.sequence,
                     },
                 ));
-                self.last = *s;
+                pending = false;
                 self.beats += 1;
             }
+            self.chg = vals(s) != vals(&self.cur);
+            self.pending = pending;
+            self.cur = *s;
             accepted
         }
     }
@@ -304,7 +337,7 @@ mod tests {
                 let ready = rng.gen_bool(if t % 700 < 100 { 0.05 } else { 0.6 });
                 apply(&mut x, &s, ready);
                 wait_clock_false!(sim, clock, x);
-                assert_eq!(x.mirror_on.val(), s.addr != 0, "mirror_on at {t}");
+                assert_eq!(x.mirror_on.val(), m.cur.addr != 0, "mirror_on at {t}");
                 assert_eq!(x.dma_valid.val(), m.beat.is_some(), "dma_valid at {t}");
                 let accepted = m.cycle(&s, ready);
                 if let Some((addr, mirror)) = accepted {
@@ -360,11 +393,15 @@ mod tests {
                 ..Default::default()
             };
             apply(&mut x, &s, true);
-            wait_clock_cycle!(sim, clock, x);
-            wait_clock_cycle!(sim, clock, x);
+            for _ in 0..4 {
+                wait_clock_cycle!(sim, clock, x);
+            }
             assert!(!x.dma_valid.val());
             s.stored = 500;
             apply(&mut x, &s, false);
+            // The change is seen one clock later and offered the clock after.
+            wait_clock_cycle!(sim, clock, x);
+            assert!(!x.dma_valid.val());
             // The beat for 500 waits; the port holds it off for a while.
             for _ in 0..10 {
                 wait_clock_cycle!(sim, clock, x);
@@ -380,9 +417,10 @@ mod tests {
                 500,
                 "the accepted beat carried 500"
             );
-            assert!(x.dma_valid.val(), "700 follows at once");
             apply(&mut x, &s, false);
             wait_clock_cycle!(sim, clock, x);
+            wait_clock_cycle!(sim, clock, x);
+            assert!(x.dma_valid.val(), "700 follows");
             assert_eq!(x.mirrored_stored.val().to_u64(), 500);
             apply(&mut x, &s, true);
             wait_clock_cycle!(sim, clock, x);
@@ -392,6 +430,7 @@ mod tests {
             s.addr = 0;
             s.stored = 900;
             apply(&mut x, &s, true);
+            wait_clock_cycle!(sim, clock, x);
             for _ in 0..5 {
                 wait_clock_cycle!(sim, clock, x);
                 assert!(!x.dma_valid.val() && !x.mirror_on.val());

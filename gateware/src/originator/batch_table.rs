@@ -57,6 +57,13 @@ impl SlotState {
 /// once, in `rsp_rx`, `nack_rx`, `drop_epoch` or `drop_dup_rsp`. Other frame kinds are
 /// ignored.
 ///
+/// The check takes two clocks: stage A registers the compares against the frame (tag and
+/// count against every slot, epoch, addresses), stage B applies them to the slot's state
+/// of its own clock. A slot freed at the edge between them is marked (`a_freed`), because
+/// its generation moved on and stage A compared against the old one. The epoch is the
+/// one of stage A's clock: an answer accepted in the clock a CONFIG lands is accepted as
+/// it would have been one clock earlier (it carries its own epoch into the completion).
+///
 /// A REQ's timer starts when it leaves the REQ output register (`hold`), and counts
 /// only while the slot is `Waiting`.
 ///
@@ -176,6 +183,26 @@ pub struct BatchTable {
     open_slot: Signal<Local, Bits<SLOT_BITS>>,
     /// The slot `resend_*` shows, for the updates.
     resend_slot: Signal<Local, Bits<SLOT_BITS>>,
+    /// Answer stage A: what can be decided from the frame and the slots' tags and totals,
+    /// registered, so that stage B (the slot updates) starts from flip-flops. Comparing
+    /// a 16-bit tag, a 32-bit count and a 32-bit epoch, selecting the slot and then
+    /// steering every slot register in one clock was the card's deepest path.
+    a_answer: DFF<bool>,
+    a_nack: DFF<bool>,
+    a_epoch_ok: DFF<bool>,
+    /// `dst` and `origin` are this card; a NACK carries a reason.
+    a_addr_ok: DFF<bool>,
+    a_reason_ok: DFF<bool>,
+    a_slot: DFF<Bits<SLOT_BITS>>,
+    /// Per slot: the tag is that slot's current tag / the count is its total.
+    a_tag_ok: [DFF<bool>; BATCH_SLOTS],
+    a_count_ok: [DFF<bool>; BATCH_SLOTS],
+    /// Per slot: it was freed (new generation) at the edge that loaded stage A, so stage
+    /// A's tag compare is stale: the answer was for the old generation.
+    a_freed: [DFF<bool>; BATCH_SLOTS],
+    a_epoch: DFF<Bits<32>>,
+    a_reason: DFF<Bits<8>>,
+    a_value: DFF<Bits<64>>,
     rsp_slot: Signal<Local, Bits<SLOT_BITS>>,
     is_answer: Signal<Local, bool>,
     is_nack: Signal<Local, bool>,
@@ -270,6 +297,18 @@ impl BatchTable {
             tail: Default::default(),
             open_slot: Default::default(),
             resend_slot: Default::default(),
+            a_answer: Default::default(),
+            a_nack: Default::default(),
+            a_epoch_ok: Default::default(),
+            a_addr_ok: Default::default(),
+            a_reason_ok: Default::default(),
+            a_slot: Default::default(),
+            a_tag_ok: Default::default(),
+            a_count_ok: Default::default(),
+            a_freed: Default::default(),
+            a_epoch: Default::default(),
+            a_reason: Default::default(),
+            a_value: Default::default(),
             rsp_slot: Default::default(),
             is_answer: Default::default(),
             is_nack: Default::default(),
@@ -321,9 +360,21 @@ impl Logic for BatchTable {
             nack_rx_pulse,
             drop_dup_pulse,
             drop_epoch_pulse,
-            retry_pulse
+            retry_pulse,
+            a_answer,
+            a_nack,
+            a_epoch_ok,
+            a_addr_ok,
+            a_reason_ok,
+            a_slot,
+            a_epoch,
+            a_reason,
+            a_value
         );
         for s in 0..4 {
+            self.a_tag_ok[s].clock.next = self.clock.val();
+            self.a_count_ok[s].clock.next = self.clock.val();
+            self.a_freed[s].clock.next = self.clock.val();
             self.state[s].clock.next = self.clock.val();
             self.state[s].d.next = self.state[s].q.val();
             self.generation[s].clock.next = self.clock.val();
@@ -396,27 +447,44 @@ impl Logic for BatchTable {
             }
         }
 
-        // Answers.
-        self.rsp_slot.next = self.rsp_tag.val().get_bits::<SLOT_BITS>(0);
-        self.is_nack.next = self.rsp_kind.val() == self.kind_nack.val();
-        self.is_answer.next = self.rsp_valid.val()
-            && ((self.rsp_kind.val() == self.kind_rsp.val()) || self.is_nack.val());
-        self.epoch_ok.next = self.rsp_epoch.val() == self.epoch.val();
+        // Answers, stage A: from the frame, the tags and the totals only.
+        self.a_answer.d.next = self.rsp_valid.val()
+            && ((self.rsp_kind.val() == self.kind_rsp.val())
+                || (self.rsp_kind.val() == self.kind_nack.val()));
+        self.a_nack.d.next = self.rsp_kind.val() == self.kind_nack.val();
+        self.a_epoch_ok.d.next = self.rsp_epoch.val() == self.epoch.val();
+        self.a_addr_ok.d.next = (self.rsp_origin.val() == self.node_id.val())
+            && (self.rsp_dst.val() == self.node_id.val());
+        self.a_reason_ok.d.next = self.rsp_reason.val() != self.zero_reason.val();
+        self.a_slot.d.next = self.rsp_tag.val().get_bits::<SLOT_BITS>(0);
+        self.a_epoch.d.next = self.rsp_epoch.val();
+        self.a_reason.d.next = self.rsp_reason.val();
+        self.a_value.d.next = self.rsp_value.val();
+        for s in 0..4 {
+            self.a_tag_ok[s].d.next =
+                self.rsp_tag.val() == (self.generation[s].q.val() | self.slot_tag[s].val());
+            self.a_count_ok[s].d.next = self.rsp_count.val() == self.total[s].q.val();
+            self.a_freed[s].d.next =
+                (self.head_free.val() && (self.head.q.val().index() == s)) || self.soft_reset.val();
+        }
+
+        // Stage B: the slot's state now, and stage A's verdicts.
+        self.rsp_slot.next = self.a_slot.q.val();
+        self.is_nack.next = self.a_nack.q.val();
+        self.is_answer.next = self.a_answer.q.val();
+        self.epoch_ok.next = self.a_epoch_ok.q.val();
         self.outstanding.next = false;
         for s in 0..4 {
             if self.rsp_slot.val().index() == s {
                 self.outstanding.next = ((self.state[s].q.val() == self.state_waiting.val())
                     || (self.state[s].q.val() == self.state_resend.val()))
-                    && (self.rsp_tag.val()
-                        == (self.generation[s].q.val() | self.slot_tag[s].val()))
-                    && ((self.is_nack.val() && (self.rsp_reason.val() != self.zero_reason.val()))
-                        || (!self.is_nack.val()
-                            && (self.rsp_count.val() == self.total[s].q.val())));
+                    && self.a_tag_ok[s].q.val()
+                    && !self.a_freed[s].q.val()
+                    && ((self.is_nack.val() && self.a_reason_ok.q.val())
+                        || (!self.is_nack.val() && self.a_count_ok[s].q.val()));
             }
         }
-        if (self.rsp_origin.val() != self.node_id.val())
-            || (self.rsp_dst.val() != self.node_id.val())
-        {
+        if !self.a_addr_ok.q.val() {
             self.outstanding.next = false;
         }
         self.accept.next = self.is_answer.val()
@@ -492,13 +560,13 @@ impl Logic for BatchTable {
             }
             if self.accept.val() && (self.rsp_slot.val().index() == s) {
                 self.state[s].d.next = self.state_done.val();
-                self.batch_epoch[s].d.next = self.rsp_epoch.val();
+                self.batch_epoch[s].d.next = self.a_epoch.q.val();
                 if self.is_nack.val() {
-                    self.status[s].d.next = self.rsp_reason.val();
+                    self.status[s].d.next = self.a_reason.q.val();
                     self.value[s].d.next = self.zero_value.val();
                 } else {
                     self.status[s].d.next = self.status_ok.val();
-                    self.value[s].d.next = self.rsp_value.val();
+                    self.value[s].d.next = self.a_value.q.val();
                 }
             }
             if self.head_free.val() && (self.head.q.val().index() == s) {

@@ -62,8 +62,8 @@ const _: () =
 /// offered) the rate is one request per clock up to `L` of about 30 and about
 /// `64 / (L + 20)` per clock beyond (the tests measure it). A request taken in cycle `c`
 /// with a slot free is offered as a REQ from cycle `c + 2`; an answer offered in cycle `d`
-/// gives the batch's first completion in cycle `d + 1`, and the next ones follow one per
-/// clock. Stat outputs are one-clock pulses, one clock after their event.
+/// gives the batch's first completion in cycle `d + 2`, and the next ones follow one per
+/// clock. Stat outputs are one-clock pulses, one or two clocks after their event.
 #[derive(LogicBlock)]
 pub struct Originator {
     /// Card clock.
@@ -1099,7 +1099,8 @@ mod tests {
     }
 
     /// A lone request leaves as its own REQ two clocks after it was offered, and its
-    /// completion follows the answer by one clock.
+    /// completion follows the answer by two clocks (the batch table checks an answer in
+    /// two stages).
     #[test]
     fn low_load_sends_each_request_alone() {
         let mut rng = StdRng::seed_from_u64(5);
@@ -1130,7 +1131,7 @@ mod tests {
             assert_eq!(req.count, count);
             assert_eq!(sent, taken + 2, "request to REQ");
             let answered = t.answers[i].0;
-            assert_eq!(t.completions[i].0, answered + 1, "answer to completion");
+            assert_eq!(t.completions[i].0, answered + 2, "answer to completion");
         }
     }
 

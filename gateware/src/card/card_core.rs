@@ -279,6 +279,7 @@ impl Logic for CardCore {
         for q in 0..4 {
             self.queues[q].db_valid.next = self.regs.db_valid[q].val();
             self.queues[q].db_data.next = self.regs.db_data.val();
+            self.queues[q].db_ok.next = self.regs.db_ok.val();
             self.queues[q].enable.next = self.regs.q_enable[q].val();
             self.queues[q].soft_reset.next = self.regs.soft_reset.val();
             self.regs.q_fill[q].next = self.queues[q].fill.val();

@@ -8,8 +8,8 @@
 //! - a write takes effect at the end of its strobe cycle: the new value reads back from
 //!   the next cycle, config outputs and pulses (`soft_reset`, `ring_reset`, `db_valid`)
 //!   show it one cycle after the strobe;
-//! - a read strobe latches the offset (stage 1), the next cycle selects the word
-//!   (stage 2), so `mmio_rvalid` rises exactly 2 cycles after `mmio_read`. A read sees
+//! - a read strobe latches the offset and which register it names (stage 1), the next
+//!   cycle selects the word (stage 2), so `mmio_rvalid` rises exactly 2 cycles after `mmio_read`. A read sees
 //!   every write strobed before it.
 //!
 //! Writes to an offset that is not writable (read-only, undefined, outside BAR0, not
@@ -23,7 +23,8 @@ use super::words::{
 };
 use crate::frame::FrameFields;
 use rust_hdl::prelude::*;
-use seqfab_contract::limits::QUEUES;
+use seqfab_contract::doorbell::RESERVED_MASK;
+use seqfab_contract::limits::{MAX_COUNT, QUEUES};
 use seqfab_contract::regs::{self, Control};
 
 /// Constant registers (the ID block): their reset value is their value.
@@ -206,9 +207,15 @@ pub struct RegFile {
     pub db_valid: [Signal<Out, bool>; QUEUES],
     /// The doorbell word written (valid with any `db_valid`).
     pub db_data: Signal<Out, Bits<64>>,
+    /// `db_data` is well-formed (`Doorbell::decode`: reserved bits zero, count not zero),
+    /// decided as it is written.
+    pub db_ok: Signal<Out, bool>,
     /// Statistics: `stat_inc[k]` events this cycle for counter k (see [`super::stat`]).
     pub stat_inc: [Signal<In, Bits<2>>; NSTAT],
     rw: [DFFWithInit<Bits<64>>; N_RW],
+    /// `Doorbell::decode`'s checks: reserved bits, and a count of zero.
+    db_reserved: Constant<Bits<64>>,
+    db_zero_count: Constant<Bits<24>>,
     rw_off: [Constant<Bits<32>>; N_RW],
     rw_mask: [Constant<Bits<64>>; N_RW],
     const_off: [Constant<Bits<32>>; N_CONST],
@@ -225,11 +232,19 @@ pub struct RegFile {
     send: Signal<Local, bool>,
     rd_pending: DFF<bool>,
     rd_addr: DFF<Bits<32>>,
+    /// Read stage 1 decodes the offset into one flag per register, so that stage 2 is a
+    /// select by flip-flops instead of 80 offset compares in series with an 80-way
+    /// select (the register file's longest path otherwise).
+    hit_const: [DFF<bool>; N_CONST],
+    hit_rw: [DFF<bool>; N_RW],
+    hit_ro: [DFF<bool>; N_RO],
+    hit_stat: [DFF<bool>; NSTAT],
     rdata: DFF<Bits<64>>,
     rvalid: DFF<bool>,
     reg_drop: DFF<bool>,
     soft_reset_r: DFF<bool>,
     db_data_r: DFF<Bits<64>>,
+    db_ok_r: DFF<bool>,
     tx: DFF<FrameFields>,
     tx_valid: DFF<bool>,
     rx: DFF<FrameFields>,
@@ -267,6 +282,11 @@ pub struct RegFile {
 impl RegFile {
     pub fn new() -> Self {
         check_layouts();
+        assert_eq!(
+            RESERVED_MASK,
+            !((MAX_COUNT as u64) | (0xFFFF << 32)),
+            "doorbell layout: count[23:0], tag[47:32]"
+        );
         let control = |f: Control| bit_constant(flag_bit(f.bits()));
         let rw_mask = RW_REGS.map(|o| {
             let mut m = width_mask(reg(o).width);
@@ -294,6 +314,8 @@ impl RegFile {
             assert_eq!(reg(o).width, width, "{}: width", reg(o).name);
         }
         Self {
+            db_reserved: Constant::new(RESERVED_MASK.into()),
+            db_zero_count: Constant::new(0u64.into()),
             clock: Default::default(),
             mmio_addr: Default::default(),
             mmio_wdata: Default::default(),
@@ -344,6 +366,7 @@ impl RegFile {
             q_overflow: Default::default(),
             db_valid: Default::default(),
             db_data: Default::default(),
+            db_ok: Default::default(),
             stat_inc: std::array::from_fn(|_| Default::default()),
             rw: RW_REGS.map(|o| DFFWithInit::new(reg(o).reset.into())),
             rw_off: RW_REGS.map(offset_constant),
@@ -362,11 +385,16 @@ impl RegFile {
             send: Default::default(),
             rd_pending: Default::default(),
             rd_addr: Default::default(),
+            hit_const: Default::default(),
+            hit_rw: Default::default(),
+            hit_ro: Default::default(),
+            hit_stat: Default::default(),
             rdata: Default::default(),
             rvalid: Default::default(),
             reg_drop: Default::default(),
             soft_reset_r: Default::default(),
             db_data_r: Default::default(),
+            db_ok_r: Default::default(),
             tx: Default::default(),
             tx_valid: Default::default(),
             rx: Default::default(),
@@ -420,6 +448,7 @@ impl Logic for RegFile {
             reg_drop,
             soft_reset_r,
             db_data_r,
+            db_ok_r,
             tx,
             tx_valid,
             rx,
@@ -474,6 +503,8 @@ impl Logic for RegFile {
                 .get_bit(self.bit_soft_reset.val().index());
         if self.mmio_write.val() {
             self.db_data_r.d.next = self.mmio_wdata.val();
+            self.db_ok_r.d.next = !(self.mmio_wdata.val() & self.db_reserved.val()).any()
+                && (self.mmio_wdata.val().get_bits::<24>(0) != self.db_zero_count.val());
         }
         // ---- Statistics ----
         for k in 0..NSTAT {
@@ -496,6 +527,7 @@ impl Logic for RegFile {
         self.max_retries.next = self.rw[5].q.val().get_bits::<8>(0);
         self.mirror_addr.next = self.rw[6].q.val();
         self.db_data.next = self.db_data_r.q.val();
+        self.db_ok.next = self.db_ok_r.q.val();
         // ---- Management window ----
         self.send.next = self.mmio_write.val() && (self.mmio_addr.val() == self.a_send.val());
         if self.tx_valid.q.val() && self.mgmt_tx_ready.val() {
@@ -579,24 +611,40 @@ impl Logic for RegFile {
         if self.mmio_read.val() {
             self.rd_addr.d.next = self.mmio_addr.val();
         }
+        for i in 0..N_CONST {
+            self.hit_const[i].clock.next = self.clock.val();
+            self.hit_const[i].d.next = self.mmio_addr.val() == self.const_off[i].val();
+        }
+        for i in 0..N_RW {
+            self.hit_rw[i].clock.next = self.clock.val();
+            self.hit_rw[i].d.next = self.mmio_addr.val() == self.rw_off[i].val();
+        }
+        for i in 0..N_RO {
+            self.hit_ro[i].clock.next = self.clock.val();
+            self.hit_ro[i].d.next = self.mmio_addr.val() == self.ro_off[i].val();
+        }
+        for k in 0..NSTAT {
+            self.hit_stat[k].clock.next = self.clock.val();
+            self.hit_stat[k].d.next = self.mmio_addr.val() == self.stat_off[k].val();
+        }
         self.rdata.d.next = self.zero64.val();
         for i in 0..N_CONST {
-            if self.rd_addr.q.val() == self.const_off[i].val() {
+            if self.hit_const[i].q.val() {
                 self.rdata.d.next = self.const_val[i].val();
             }
         }
         for i in 0..N_RW {
-            if self.rd_addr.q.val() == self.rw_off[i].val() {
+            if self.hit_rw[i].q.val() {
                 self.rdata.d.next = self.rw[i].q.val();
             }
         }
         for i in 0..N_RO {
-            if self.rd_addr.q.val() == self.ro_off[i].val() {
+            if self.hit_ro[i].q.val() {
                 self.rdata.d.next = self.ro_word[i].val();
             }
         }
         for k in 0..NSTAT {
-            if self.rd_addr.q.val() == self.stat_off[k].val() {
+            if self.hit_stat[k].q.val() {
                 self.rdata.d.next = self.stats[k].word.val();
             }
         }

@@ -232,12 +232,16 @@ def _endpoint_name(nl, cell, cname):
     return cname
 
 
-_SUFFIX = re.compile(r"_(LUT4|PFUMX|L6MUX21|CCU2C|TRELLIS_FF|TRELLIS_DPR16X4)_.*$")
+_SUFFIX = re.compile(r"_(LUT4|PFUMX|L6MUX21|CCU2C|TRELLIS_FF|TRELLIS_DPR16X4)(_.*)?$")
 
 
-def _base(name):
-    """A net named after the cell Yosys made from it, back to the signal's name."""
-    return _SUFFIX.sub("", name)
+def signal_name(name):
+    """A net or cell named after the cell Yosys made from it (`autoname`), back to the
+    name of the signal it came from: `core.regs.epoch_TRELLIS_FF_Q_1` -> `core.regs.epoch`."""
+    return _SUFFIX.sub("", name).split("$abc")[0]
+
+
+_base = signal_name
 
 
 def _group(name):

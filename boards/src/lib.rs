@@ -37,9 +37,14 @@ pub struct Board {
     pub verilog: fn() -> Vec<(&'static str, String)>,
 }
 
-fn top_verilog<T: Block>(mut top: T) -> String {
-    top.connect_all();
-    generate_verilog(&top)
+/// A board top's Verilog. Generated on a large stack: the card core inside a board top is
+/// deeper than a test thread's stack (`seqfab_gateware::big_stack`).
+fn top_verilog<T: Block>(make: fn() -> T) -> String {
+    seqfab_gateware::big_stack::run(move || {
+        let mut top = make();
+        top.connect_all();
+        generate_verilog(&top)
+    })
 }
 
 /// Every board with a folder under `constraints/`.
@@ -49,12 +54,12 @@ pub const BOARDS: &[Board] = &[
         pin_file: "versa5g.lpf",
         verilog: || {
             vec![
-                ("top.v", top_verilog(ecp5::versa::Versa5gTop::default())),
+                ("top.v", top_verilog(ecp5::versa::Versa5gTop::default)),
                 // The stand-in boundary alone, synthesised separately so the report can
                 // give the core's share of the utilisation.
                 (
                     "standin_io.v",
-                    top_verilog(standin_io::StandInBoundary::default()),
+                    top_verilog(standin_io::StandInBoundary::default),
                 ),
             ]
         },
@@ -64,7 +69,7 @@ pub const BOARDS: &[Board] = &[
         pin_file: "au250.xdc",
         verilog: || {
             vec![
-                ("top.v", top_verilog(alveo::u250::AlveoU250Top::default())),
+                ("top.v", top_verilog(alveo::u250::AlveoU250Top::default)),
                 ("ip_stubs.v", alveo::ip::stubs()),
             ]
         },

@@ -4,6 +4,7 @@
 //! host port (MMIO, DMA writes, interrupts) and two fabric ports (planes X and Y). Boards
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
+pub mod big_stack;
 pub mod card;
 pub mod engine;
 pub mod fabric;

@@ -571,7 +571,9 @@ impl Logic for CardCore {
 
 /// The card core's Verilog (top module `top`), as simulators and board flows consume it.
 pub fn card_core_verilog() -> String {
-    let mut core = CardCore::new();
-    core.connect_all();
-    generate_verilog(&core)
+    crate::big_stack::run(|| {
+        let mut core = CardCore::new();
+        core.connect_all();
+        generate_verilog(&core)
+    })
 }

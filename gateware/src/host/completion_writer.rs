@@ -8,6 +8,12 @@
 //! The card reads no head pointer: the host keeps at most a ring's worth of requests
 //! outstanding (ring.rs).
 //!
+//! Each queue's masked base, wrap bit and slot mask are registers computed from the
+//! register file's `RING_BASE`/`RING_LOG2` every clock, so the address of an entry is a
+//! select and one add, not a shift, a subtract and an add in series with the select
+//! (docs/gateware.md, "Timing"). They follow a host write of those registers one clock
+//! late; the host sets a ring up before it enables the queue.
+//!
 //! Timing: a completion taken in cycle t is offered on the DMA port from t+1; one entry
 //! per clock while `dma_ready` is high (`cpl_ready` = output register empty or leaving).
 //! The interrupt is judged when the DMA port accepts the entry (cycle a): `irq_fired`
@@ -114,8 +120,12 @@ pub struct CompletionWriter {
     written_r: DFF<bool>,
     take: Signal<Local, bool>,
     leave: Signal<Local, bool>,
+    /// Per queue: `ring_base` with the low bits cleared, `1 << ring_log2`, and that minus 1.
+    base_r: [DFF<Bits<64>>; QUEUES],
+    wrap_r: [DFF<Bits<32>>; QUEUES],
+    mask_r: [DFF<Bits<32>>; QUEUES],
     sel_base: Signal<Local, Bits<64>>,
-    sel_log2: Signal<Local, Bits<4>>,
+    sel_mask: Signal<Local, Bits<32>>,
     sel_produced: Signal<Local, Bits<32>>,
     wrap_bit: Signal<Local, Bits<32>>,
     slot_offset: Signal<Local, SlotOffset>,
@@ -125,7 +135,6 @@ pub struct CompletionWriter {
     zero_offset: Constant<SlotOffset>,
     zero64: Constant<Bits<64>>,
     zero32: Constant<Bits<32>>,
-    zero4: Constant<Bits<4>>,
     one32: Constant<Bits<32>>,
 }
 
@@ -166,8 +175,11 @@ impl CompletionWriter {
             written_r: Default::default(),
             take: Default::default(),
             leave: Default::default(),
+            base_r: Default::default(),
+            wrap_r: Default::default(),
+            mask_r: Default::default(),
             sel_base: Default::default(),
-            sel_log2: Default::default(),
+            sel_mask: Default::default(),
             sel_produced: Default::default(),
             wrap_bit: Default::default(),
             slot_offset: Default::default(),
@@ -177,7 +189,6 @@ impl CompletionWriter {
             zero_offset: Constant::new(SlotOffset::default()),
             zero64: Constant::new(0u64.into()),
             zero32: Constant::new(0u64.into()),
-            zero4: Constant::new(0u64.into()),
             one32: Constant::new(1u64.into()),
         }
     }
@@ -199,15 +210,24 @@ impl Logic for CompletionWriter {
         self.take.next = self.cpl_valid.val() && self.cpl_ready.val();
         // The completion's queue: its ring and producer index.
         self.sel_base.next = self.zero64.val();
-        self.sel_log2.next = self.zero4.val();
+        self.sel_mask.next = self.zero32.val();
+        self.wrap_bit.next = self.zero32.val();
         self.sel_produced.next = self.zero32.val();
         for q in 0..QUEUES {
+            self.base_r[q].clock.next = self.clock.val();
+            self.wrap_r[q].clock.next = self.clock.val();
+            self.mask_r[q].clock.next = self.clock.val();
+            self.base_r[q].d.next = self.ring_base[q].val() & self.base_mask.val();
+            self.wrap_r[q].d.next = self.one32.val() << self.ring_log2[q].val();
+            self.mask_r[q].d.next =
+                (self.one32.val() << self.ring_log2[q].val()) - self.one32.val();
             self.producer[q].clock.next = self.clock.val();
             self.producer[q].d.next = self.producer[q].q.val();
             self.irq_r[q].clock.next = self.clock.val();
             if self.cpl_queue.val() == self.queue_id[q].val() {
-                self.sel_base.next = self.ring_base[q].val();
-                self.sel_log2.next = self.ring_log2[q].val();
+                self.sel_base.next = self.base_r[q].q.val();
+                self.sel_mask.next = self.mask_r[q].q.val();
+                self.wrap_bit.next = self.wrap_r[q].q.val();
                 self.sel_produced.next = self.producer[q].q.val();
                 if self.take.val() {
                     self.producer[q].d.next = self.producer[q].q.val() + self.one32.val();
@@ -219,10 +239,8 @@ impl Logic for CompletionWriter {
             self.produced[q].next = self.producer[q].q.val();
         }
         // Slot = produced mod 2^log2; pass parity = bit log2 of produced.
-        self.wrap_bit.next = self.one32.val() << self.sel_log2.val();
         self.slot_offset.next = self.zero_offset.val();
-        self.slot_offset.next.slot =
-            self.sel_produced.val() & (self.wrap_bit.val() - self.one32.val());
+        self.slot_offset.next.slot = self.sel_produced.val() & self.sel_mask.val();
         self.slot_bytes.next = self.slot_offset.val().into();
         if self.leave.val() {
             self.beat_valid.d.next = false;
@@ -230,8 +248,7 @@ impl Logic for CompletionWriter {
         if self.take.val() {
             self.beat_valid.d.next = true;
             self.beat_queue.d.next = self.cpl_queue.val();
-            self.beat_addr.d.next =
-                (self.sel_base.val() & self.base_mask.val()) + self.slot_bytes.val();
+            self.beat_addr.d.next = self.sel_base.val() + self.slot_bytes.val();
             self.beat.d.next.value = self.cpl_value.val();
             self.beat.d.next.count = self.cpl_count.val();
             self.beat.d.next.epoch = self.cpl_epoch.val();

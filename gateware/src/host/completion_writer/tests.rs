@@ -98,6 +98,9 @@ fn entries_land_in_ring_order_with_the_right_phase_across_passes() {
             x.ring_base[q].next = bases[q].into();
             x.ring_log2[q].next = log2s[q].into();
         }
+        // The writer takes the ring set-up into registers: one clock before the first entry.
+        offer(&mut x, None);
+        wait_clock_cycle!(sim, clock, x);
         let mut produced = [0u64; QUEUES];
         let mut in_flight: VecDeque<(Cpl, u64)> = VecDeque::new();
         let mut pending = None;

@@ -68,6 +68,32 @@ pub struct IrqLines {
 }
 const _: () = assert!(QUEUES == 4, "IrqLines has one line per queue");
 
+/// The engine's state as the register file shows it (`STATUS`, `EPOCH`, `COUNTER`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct EngineStatus {
+    pub epoch: Bits<32>,
+    pub primary_id: Bits<8>,
+    pub secondary_id: Bits<8>,
+    pub counter: Bits<64>,
+    pub limit: Bits<64>,
+    pub stored: Bits<64>,
+    pub is_primary: Bit,
+    pub is_secondary: Bit,
+    pub configured: Bit,
+}
+
+/// What the originator needs of the card's configuration and roles.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct OriginatorConfig {
+    pub node_id: Bits<8>,
+    pub enabled: Bit,
+    pub epoch: Bits<32>,
+    pub primary_id: Bits<8>,
+    pub configured: Bit,
+    pub request_timeout: Bits<32>,
+    pub max_retries: Bits<8>,
+}
+
 /// One fabric port: a plane's MAC streams and link state.
 #[derive(LogicInterface, Default)]
 pub struct FabricPort {
@@ -138,6 +164,16 @@ pub struct CardCore {
     heartbeat: HeartbeatTimer,
     live_x: LivenessTracker,
     live_y: LivenessTracker,
+    /// Local copies of state that changes only on a host write or a CONFIG, one register
+    /// stage next to the blocks that read it. The engine's and register file's outputs
+    /// fan out across the whole die; after place and route such a net alone took 2-3 ns
+    /// of a 4 ns clock (docs/gateware.md, "Timing"). A clock of lag is invisible here:
+    /// MMIO reads are asynchronous to the traffic, and an originator that stamps a REQ
+    /// with an epoch one clock old gets NACK(StaleEpoch) and retries, exactly as if the
+    /// REQ had left one clock earlier.
+    status_copy: DFF<EngineStatus>,
+    orig_config: DFF<OriginatorConfig>,
+    router_epoch: DFF<Bits<32>>,
     irq_lines: Signal<Local, IrqLines>,
     /// The frame FIFOs' fill levels, which nothing reads (the `unused_` name tells lint so).
     unused_fifo_fill: Signal<Local, Bits<16>>,
@@ -196,6 +232,9 @@ impl CardCore {
             heartbeat: Default::default(),
             live_x: Default::default(),
             live_y: Default::default(),
+            status_copy: Default::default(),
+            orig_config: Default::default(),
+            router_epoch: Default::default(),
             irq_lines: Default::default(),
             unused_fifo_fill: Default::default(),
             link_x: Default::default(),
@@ -215,6 +254,7 @@ impl CardCore {
 impl Logic for CardCore {
     #[hdl_gen]
     fn update(&mut self) {
+        dff_setup!(self, clock, status_copy, orig_config, router_epoch);
         clock!(
             self,
             clock,
@@ -259,15 +299,24 @@ impl Logic for CardCore {
         self.mmio_rvalid.next = self.regs.mmio_rvalid.val();
         self.link_x.next = self.x.link_up.val() & self.regs.plane_x_en.val();
         self.link_y.next = self.y.link_up.val() & self.regs.plane_y_en.val();
-        self.regs.epoch.next = self.engine.epoch.val();
-        self.regs.primary_id.next = self.engine.primary_id.val();
-        self.regs.secondary_id.next = self.engine.secondary_id.val();
-        self.regs.counter.next = self.engine.counter.val();
-        self.regs.limit.next = self.engine.limit.val();
-        self.regs.stored.next = self.engine.stored.val();
-        self.regs.is_primary.next = self.engine.is_primary.val();
-        self.regs.is_secondary.next = self.engine.is_secondary.val();
-        self.regs.configured.next = self.engine.configured.val();
+        self.status_copy.d.next.epoch = self.engine.epoch.val();
+        self.status_copy.d.next.primary_id = self.engine.primary_id.val();
+        self.status_copy.d.next.secondary_id = self.engine.secondary_id.val();
+        self.status_copy.d.next.counter = self.engine.counter.val();
+        self.status_copy.d.next.limit = self.engine.limit.val();
+        self.status_copy.d.next.stored = self.engine.stored.val();
+        self.status_copy.d.next.is_primary = self.engine.is_primary.val();
+        self.status_copy.d.next.is_secondary = self.engine.is_secondary.val();
+        self.status_copy.d.next.configured = self.engine.configured.val();
+        self.regs.epoch.next = self.status_copy.q.val().epoch;
+        self.regs.primary_id.next = self.status_copy.q.val().primary_id;
+        self.regs.secondary_id.next = self.status_copy.q.val().secondary_id;
+        self.regs.counter.next = self.status_copy.q.val().counter;
+        self.regs.limit.next = self.status_copy.q.val().limit;
+        self.regs.stored.next = self.status_copy.q.val().stored;
+        self.regs.is_primary.next = self.status_copy.q.val().is_primary;
+        self.regs.is_secondary.next = self.status_copy.q.val().is_secondary;
+        self.regs.configured.next = self.status_copy.q.val().configured;
         self.regs.live_x.next = self.live_x.live.val();
         self.regs.live_y.next = self.live_y.live.val();
         self.regs.link_x.next = self.link_x.val();
@@ -296,13 +345,20 @@ impl Logic for CardCore {
                 self.any_doorbell_drop.next = true;
             }
         }
-        self.originator.node_id.next = self.regs.node_id.val();
-        self.originator.enabled.next = self.regs.enable.val();
-        self.originator.epoch.next = self.engine.epoch.val();
-        self.originator.primary_id.next = self.engine.primary_id.val();
-        self.originator.configured.next = self.engine.configured.val();
-        self.originator.request_timeout.next = self.regs.request_timeout.val();
-        self.originator.max_retries.next = self.regs.max_retries.val();
+        self.orig_config.d.next.node_id = self.regs.node_id.val();
+        self.orig_config.d.next.enabled = self.regs.enable.val();
+        self.orig_config.d.next.epoch = self.engine.epoch.val();
+        self.orig_config.d.next.primary_id = self.engine.primary_id.val();
+        self.orig_config.d.next.configured = self.engine.configured.val();
+        self.orig_config.d.next.request_timeout = self.regs.request_timeout.val();
+        self.orig_config.d.next.max_retries = self.regs.max_retries.val();
+        self.originator.node_id.next = self.orig_config.q.val().node_id;
+        self.originator.enabled.next = self.orig_config.q.val().enabled;
+        self.originator.epoch.next = self.orig_config.q.val().epoch;
+        self.originator.primary_id.next = self.orig_config.q.val().primary_id;
+        self.originator.configured.next = self.orig_config.q.val().configured;
+        self.originator.request_timeout.next = self.orig_config.q.val().request_timeout;
+        self.originator.max_retries.next = self.orig_config.q.val().max_retries;
         self.originator.soft_reset.next = self.regs.soft_reset.val();
 
         // ---- Completions and the state mirror -> DMA ----
@@ -410,7 +466,8 @@ impl Logic for CardCore {
 
         // ---- Transmit: engine / originator / mgmt -> router -> framers or loopbacks ----
         self.router.node_id.next = self.regs.node_id.val();
-        self.router.epoch.next = self.engine.epoch.val();
+        self.router_epoch.d.next = self.engine.epoch.val();
+        self.router.epoch.next = self.router_epoch.q.val();
         self.router.live_x.next = self.live_x.live.val();
         self.router.live_y.next = self.live_y.live.val();
         self.router.link_x.next = self.link_x.val();

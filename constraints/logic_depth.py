@@ -267,8 +267,65 @@ def _compact(names):
     return out
 
 
+def self_test():
+    """Checks the model on a netlist built here: FF -> LUT4 -> PFUMX -> LUT4 -> FF, a
+    carry chain of three CCU2C between two other FFs, and a LUT RAM read. Exits non-zero
+    on a wrong arrival time, so `scripts/check` can run it."""
+    import os
+    import tempfile
+
+    def cell(ctype, conns, outputs):
+        return {"type": ctype, "connections": conns,
+                "port_directions": {p: ("output" if p in outputs else "input")
+                                    for p in conns}}
+
+    cells = {
+        "ff_a": cell("TRELLIS_FF", {"CLK": [1], "DI": [2], "Q": [3]}, {"Q"}),
+        "lut_1": cell("LUT4", {"A": [3], "B": [4], "Z": [5]}, {"Z"}),
+        "mux": cell("PFUMX", {"ALUT": [5], "BLUT": [4], "C0": [4], "Z": [6]}, {"Z"}),
+        "lut_2": cell("LUT4", {"A": [6], "Z": [7]}, {"Z"}),
+        "ff_b": cell("TRELLIS_FF", {"CLK": [1], "DI": [7], "Q": [8]}, {"Q"}),
+        "cc_0": cell("CCU2C", {"A0": [8], "CIN": [4], "COUT": [9], "S0": [10]},
+                     {"COUT", "S0"}),
+        "cc_1": cell("CCU2C", {"A0": [4], "CIN": [9], "COUT": [11], "S0": [12]},
+                     {"COUT", "S0"}),
+        "cc_2": cell("CCU2C", {"A0": [4], "CIN": [11], "COUT": [13], "S0": [14]},
+                     {"COUT", "S0"}),
+        "ff_c": cell("TRELLIS_FF", {"CLK": [1], "DI": [14], "Q": [15]}, {"Q"}),
+        "ram": cell("TRELLIS_DPR16X4", {"RAD": [15], "WCK": [1], "DI": [4], "DO": [16]},
+                    {"DO"}),
+        "ff_d": cell("TRELLIS_FF", {"CLK": [1], "DI": [16], "Q": [2]}, {"Q"}),
+    }
+    names = {f"n{b}": {"bits": [b], "hide_name": 0} for b in range(1, 17)}
+    netlist = {"modules": {"top": {"cells": cells, "netnames": names}}}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.json")
+        with open(path, "w") as f:
+            json.dump(netlist, f)
+        _, endpoints, _ = analyse(path)
+    got = {(name, port): round(t, 3) for t, name, port, _ in endpoints}
+    end = ROUTE + SETUP
+    want = {
+        # clock-to-out, route, LUT; no route into the PFU mux; mux; route, LUT; route, setup
+        ("n8", "DI"): round(CLK_TO_Q + ROUTE + LUT + MUX + ROUTE + LUT + end, 3),
+        # the chain enters at its first cell and ripples through two more
+        ("n15", "DI"): round(CLK_TO_Q + ROUTE + CARRY_ENTRY + 2 * CARRY_STEP + end, 3),
+        # LUT RAM read from a flip-flop's address
+        ("n2", "DI"): round(CLK_TO_Q + ROUTE + CLK_TO_Q + end, 3),
+    }
+    bad = [f"{k}: got {got.get(k)} want {v}" for k, v in want.items() if got.get(k) != v]
+    if bad:
+        raise SystemExit("logic_depth self-test failed:\n  " + "\n  ".join(bad))
+    print("logic_depth self-test: ok")
+
+
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        sys.exit(0)
+    if not sys.argv[1:]:
+        sys.exit("usage: logic_depth.py NETLIST.json [PERIOD_NS] | --self-test")
     text, _ = report(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 4.0)
     print(text)

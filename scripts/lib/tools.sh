@@ -31,6 +31,17 @@ ensure_tshark() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null
 }
 
+# Python 3, for the timing estimator's self-test (constraints/logic_depth.py) and the
+# board flow (constraints/build).
+ensure_python3() {
+    if command -v python3 >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "==> installing python3 from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+}
+
 step() {
     echo
     echo "==> $*"

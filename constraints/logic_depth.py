@@ -87,7 +87,7 @@ def analyse(path, top="top"):
     via = {}  # bit -> previous bit on the worst path
     state = {}
 
-    def cell_delay(ctype, in_port, out_port, in_bit):
+    def cell_delay(ctype, in_port, in_bit):
         """Delay from `in_bit` (entering at `in_port`) to the cell's output, and the
         routing cost of the net that brought it."""
         drv = nl.drivers.get(in_bit)
@@ -151,7 +151,7 @@ def analyse(path, top="top"):
                 continue
             best, best_in = 0.0, None
             for port, ib in inputs:
-                d, r = cell_delay(ctype, port, oport, ib)
+                d, r = cell_delay(ctype, port, ib)
                 t = arrival[ib] + r + d
                 if t > best:
                     best, best_in = t, ib
@@ -212,7 +212,7 @@ def report(path, period_ns, limit=25, top="top"):
     for t, cname, port, bit in endpoints:
         path_names = trace(bit)
         # One line per (start group, end group), so a 64-bit bus shows once.
-        key = (_group(_base(path_names[0])), _group(cname) + port)
+        key = (_group(signal_name(path_names[0])), _group(cname) + port)
         if key in seen:
             continue
         seen.add(key)
@@ -228,7 +228,7 @@ def _endpoint_name(nl, cell, cname):
     """A flip-flop by the net its Q drives (the register's name), other cells by name."""
     q = cell["connections"].get("Q")
     if q and not isinstance(q[0], str):
-        return _base(nl.net_name(q[0]))
+        return signal_name(nl.net_name(q[0]))
     return cname
 
 
@@ -239,9 +239,6 @@ def signal_name(name):
     """A net or cell named after the cell Yosys made from it (`autoname`), back to the
     name of the signal it came from: `core.regs.epoch_TRELLIS_FF_Q_1` -> `core.regs.epoch`."""
     return _SUFFIX.sub("", name).split("$abc")[0]
-
-
-_base = signal_name
 
 
 def _group(name):
@@ -256,7 +253,7 @@ def _short(name):
 def _compact(names):
     """Drops repeated consecutive names (carry chains) and Yosys's anonymous nets."""
     out = []
-    for n in (_base(n) for n in names):
+    for n in (signal_name(n) for n in names):
         if n.startswith("$") and 0 < len(out) and n != names[-1]:
             if out[-1] != "...":
                 out.append("...")

@@ -153,6 +153,47 @@ impl Logic for Arbiter3 {
     }
 }
 
+/// One of three frames, chosen by an [`Arbiter3`]: the grant and the frame select it
+/// drives, which every arbitration point of the card core (the dispatcher's two
+/// consumers, the TX router's four destinations) is made of.
+#[derive(LogicBlock, Default)]
+pub struct FrameArbiter3 {
+    pub clock: Signal<In, Clock>,
+    /// The requesters' frames, in request order.
+    pub frame: [Signal<In, FrameFields>; 3],
+    pub request: [Signal<In, bool>; 3],
+    /// The chosen frame was taken this cycle.
+    pub take: Signal<In, bool>,
+    /// One-hot grant (all false when nobody requests).
+    pub grant: [Signal<Out, bool>; 3],
+    /// The granted frame (`frame[0]` when nobody requests).
+    pub chosen: Signal<Out, FrameFields>,
+    /// Some requester is granted.
+    pub valid: Signal<Out, bool>,
+    arb: Arbiter3,
+}
+
+impl Logic for FrameArbiter3 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(self, clock, arb);
+        for i in 0..3 {
+            self.arb.request[i].next = self.request[i].val();
+            self.grant[i].next = self.arb.grant[i].val();
+        }
+        self.arb.take.next = self.take.val();
+        self.chosen.next = self.frame[0].val();
+        if self.arb.grant[1].val() {
+            self.chosen.next = self.frame[1].val();
+        }
+        if self.arb.grant[2].val() {
+            self.chosen.next = self.frame[2].val();
+        }
+        self.valid.next =
+            self.arb.grant[0].val() | self.arb.grant[1].val() | self.arb.grant[2].val();
+    }
+}
+
 /// The receive dispatcher (see the module documentation).
 #[derive(LogicBlock, Default)]
 pub struct RxDispatch {
@@ -194,8 +235,8 @@ pub struct RxDispatch {
     x_class: FrameClass,
     y_class: FrameClass,
     lh_class: FrameClass,
-    eng_arb: Arbiter3,
-    orig_arb: Arbiter3,
+    eng_arb: FrameArbiter3,
+    orig_arb: FrameArbiter3,
     /// Registered outputs towards the engine and the originator: their `in_ready` is a
     /// register, so the consumers' `ready` and the arbiters never share a clock with the
     /// FIFO heads' class decode and the consumers' own logic (docs/gateware.md, "Timing").
@@ -226,32 +267,23 @@ impl Logic for RxDispatch {
         self.eng_arb.request[0].next = self.le_valid.val();
         self.eng_arb.request[1].next = self.x_valid.val() & self.x_class.engine.val();
         self.eng_arb.request[2].next = self.y_valid.val() & self.y_class.engine.val();
+        self.eng_arb.frame[0].next = self.le_frame.val();
+        self.eng_arb.frame[1].next = self.x_frame.val();
+        self.eng_arb.frame[2].next = self.y_frame.val();
         self.eng_arb.take.next = self.eng_out.in_ready.val();
-        self.eng_out.in_valid.next =
-            self.eng_arb.grant[0].val() | self.eng_arb.grant[1].val() | self.eng_arb.grant[2].val();
-        self.eng_out.in_data.next = self.le_frame.val();
-        if self.eng_arb.grant[1].val() {
-            self.eng_out.in_data.next = self.x_frame.val();
-        }
-        if self.eng_arb.grant[2].val() {
-            self.eng_out.in_data.next = self.y_frame.val();
-        }
+        self.eng_out.in_valid.next = self.eng_arb.valid.val();
+        self.eng_out.in_data.next = self.eng_arb.chosen.val();
 
         // Originator: loopback, X, Y.
         self.orig_arb.request[0].next = self.lh_valid.val() & self.lh_class.originator.val();
         self.orig_arb.request[1].next = self.x_valid.val() & self.x_class.originator.val();
         self.orig_arb.request[2].next = self.y_valid.val() & self.y_class.originator.val();
+        self.orig_arb.frame[0].next = self.lh_frame.val();
+        self.orig_arb.frame[1].next = self.x_frame.val();
+        self.orig_arb.frame[2].next = self.y_frame.val();
         self.orig_arb.take.next = self.orig_out.in_ready.val();
-        self.orig_out.in_valid.next = self.orig_arb.grant[0].val()
-            | self.orig_arb.grant[1].val()
-            | self.orig_arb.grant[2].val();
-        self.orig_out.in_data.next = self.lh_frame.val();
-        if self.orig_arb.grant[1].val() {
-            self.orig_out.in_data.next = self.x_frame.val();
-        }
-        if self.orig_arb.grant[2].val() {
-            self.orig_out.in_data.next = self.y_frame.val();
-        }
+        self.orig_out.in_valid.next = self.orig_arb.valid.val();
+        self.orig_out.in_data.next = self.orig_arb.chosen.val();
 
         // Management replies are rare: fixed priority, one per clock.
         self.mgmt_from_lh.next = self.lh_valid.val() & self.lh_class.mgmt.val();

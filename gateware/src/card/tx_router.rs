@@ -28,7 +28,7 @@
 //!    its destination, decided as it enters (`dst` compare, message class, the plane
 //!    from [`PlaneSelect`]'s registered table). Its `in_ready` is a register, so no
 //!    source ever sees a destination's `ready` in the same clock.
-//! 2. **Arbitrate per destination.** Every destination has its own [`Arbiter3`] over the
+//! 2. **Arbitrate per destination.** Every destination has its own [`FrameArbiter3`] over the
 //!    sources whose head goes there. A head has exactly one destination, so the grants
 //!    never conflict, up to four frames leave per clock, and a busy plane never holds up
 //!    a frame for the other plane or a loopback (no head-of-line blocking across
@@ -44,7 +44,7 @@
 //! Latency: one clock more than a direct connection (the entry buffer); one frame per
 //! clock per source, sustained.
 
-use super::rx_dispatch::{Arbiter3, FrameClass};
+use super::rx_dispatch::{FrameArbiter3, FrameClass};
 use crate::fabric::plane_select::PlaneSelect;
 use crate::frame::{type_code, FrameFields};
 use crate::skid_buffer::SkidBuffer;
@@ -186,10 +186,10 @@ pub struct TxRouter {
     in_eng: SkidBuffer<Routed>,
     in_mgmt: SkidBuffer<Routed>,
     in_orig: SkidBuffer<Routed>,
-    arb_x: Arbiter3,
-    arb_y: Arbiter3,
-    arb_le: Arbiter3,
-    arb_lh: Arbiter3,
+    arb_x: FrameArbiter3,
+    arb_y: FrameArbiter3,
+    arb_le: FrameArbiter3,
+    arb_lh: FrameArbiter3,
     hb_pending_x: DFF<bool>,
     hb_pending_y: DFF<bool>,
     /// The heads of the three entry buffers (source order: engine, management,
@@ -361,15 +361,20 @@ impl Logic for TxRouter {
         self.arb_lh.take.next = self.lh_ready.val();
 
         // Outputs: the granted head (the grant does not wait for `ready`).
-        self.x_frame.next = self.frame_eng.val();
-        if self.arb_x.grant[1].val() {
-            self.x_frame.next = self.frame_mgmt.val();
-        }
-        if self.arb_x.grant[2].val() {
-            self.x_frame.next = self.frame_orig.val();
-        }
-        self.x_valid.next =
-            self.arb_x.grant[0].val() | self.arb_x.grant[1].val() | self.arb_x.grant[2].val();
+        self.arb_x.frame[0].next = self.frame_eng.val();
+        self.arb_x.frame[1].next = self.frame_mgmt.val();
+        self.arb_x.frame[2].next = self.frame_orig.val();
+        self.arb_y.frame[0].next = self.frame_eng.val();
+        self.arb_y.frame[1].next = self.frame_mgmt.val();
+        self.arb_y.frame[2].next = self.frame_orig.val();
+        self.arb_le.frame[0].next = self.frame_eng.val();
+        self.arb_le.frame[1].next = self.frame_mgmt.val();
+        self.arb_le.frame[2].next = self.frame_orig.val();
+        self.arb_lh.frame[0].next = self.frame_eng.val();
+        self.arb_lh.frame[1].next = self.frame_mgmt.val();
+        self.arb_lh.frame[2].next = self.frame_orig.val();
+        self.x_frame.next = self.arb_x.chosen.val();
+        self.x_valid.next = self.arb_x.valid.val();
         if self.hb_pending_x.q.val() {
             self.x_frame.next = self.heartbeat.val();
             self.x_valid.next = true;
@@ -377,15 +382,8 @@ impl Logic for TxRouter {
                 self.hb_pending_x.d.next = false;
             }
         }
-        self.y_frame.next = self.frame_eng.val();
-        if self.arb_y.grant[1].val() {
-            self.y_frame.next = self.frame_mgmt.val();
-        }
-        if self.arb_y.grant[2].val() {
-            self.y_frame.next = self.frame_orig.val();
-        }
-        self.y_valid.next =
-            self.arb_y.grant[0].val() | self.arb_y.grant[1].val() | self.arb_y.grant[2].val();
+        self.y_frame.next = self.arb_y.chosen.val();
+        self.y_valid.next = self.arb_y.valid.val();
         if self.hb_pending_y.q.val() {
             self.y_frame.next = self.heartbeat.val();
             self.y_valid.next = true;
@@ -393,24 +391,10 @@ impl Logic for TxRouter {
                 self.hb_pending_y.d.next = false;
             }
         }
-        self.le_frame.next = self.frame_eng.val();
-        if self.arb_le.grant[1].val() {
-            self.le_frame.next = self.frame_mgmt.val();
-        }
-        if self.arb_le.grant[2].val() {
-            self.le_frame.next = self.frame_orig.val();
-        }
-        self.le_valid.next =
-            self.arb_le.grant[0].val() | self.arb_le.grant[1].val() | self.arb_le.grant[2].val();
-        self.lh_frame.next = self.frame_eng.val();
-        if self.arb_lh.grant[1].val() {
-            self.lh_frame.next = self.frame_mgmt.val();
-        }
-        if self.arb_lh.grant[2].val() {
-            self.lh_frame.next = self.frame_orig.val();
-        }
-        self.lh_valid.next =
-            self.arb_lh.grant[0].val() | self.arb_lh.grant[1].val() | self.arb_lh.grant[2].val();
+        self.le_frame.next = self.arb_le.chosen.val();
+        self.le_valid.next = self.arb_le.valid.val();
+        self.lh_frame.next = self.arb_lh.chosen.val();
+        self.lh_valid.next = self.arb_lh.valid.val();
 
         // A head leaves when its destination takes it; a head with no destination (a
         // heartbeat addressed to this card) is dropped at once.

@@ -2,7 +2,8 @@
 //!
 //! Everything that both sides of the PCIe and fabric boundaries must agree on is defined
 //! here, once: the BAR0 register map ([`regs`]), the doorbell word ([`doorbell`]), the
-//! completion ring entry ([`ring`]), the state mirror ([`mirror`]), and the fabric frame
+//! completion ring entry ([`ring`]), the state mirror ([`mirror`]), the programming sequences every host runs
+//! ([`program`]: identify, soft reset, bring-up, the management window), and the fabric frame
 //! format with its Ethernet FCS ([`frame`], [`fcs`], [`mac`]). The gateware takes its
 //! constants from this crate (as rust-hdl `Constant` fields), the driver, userlib and
 //! simulator encode and decode with it, and `docs/registers.md` is generated from it
@@ -18,6 +19,7 @@ pub mod frame;
 pub mod limits;
 pub mod mac;
 pub mod mirror;
+pub mod program;
 pub mod regs;
 pub mod ring;
 

@@ -23,6 +23,7 @@ pub mod models;
 pub mod report;
 pub mod rhdl;
 pub mod run;
+pub mod serve;
 pub mod verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};

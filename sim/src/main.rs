@@ -7,9 +7,12 @@ use seqfab_sim::faults;
 use seqfab_sim::model::ModelKind;
 use seqfab_sim::report;
 use seqfab_sim::run::{run_with, RunOptions};
+use seqfab_sim::serve::{serve, ServeOptions};
 use seqfab_testbench::host::BatchSize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +36,9 @@ enum Model {
 enum Command {
     /// Run a cluster and check invariants I1-I5 over the whole history.
     Run(RunArgs),
+    /// Run a cluster continuously and serve every card as a vfio-user device socket, so
+    /// ordinary processes reach the simulated cards through the real driver.
+    Serve(ServeArgs),
     /// Print the performance figures: simulation speed, primary and cluster throughput, latency.
     Bench {
         /// Also write the figures as JSON to this file.
@@ -41,25 +47,14 @@ enum Command {
     },
 }
 
+/// The cluster and fabric: shared by `run` and `serve`.
 #[derive(clap::Args)]
-struct RunArgs {
+struct FabricArgs {
     /// Cards (2..=64).
     #[arg(long, default_value_t = 4)]
     nodes: usize,
-    /// Requests in total, spread over all hosts.
-    #[arg(long, default_value_t = 100_000)]
-    requests: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Numbers per request: a number N (fixed) or `1-N` (uniform).
-    #[arg(long, default_value = "1-16")]
-    batch: String,
-    /// Closed loop: requests each queue keeps outstanding (at most the queue FIFO depth, 32).
-    #[arg(long, default_value_t = 8)]
-    outstanding: usize,
-    /// Open loop instead of closed: requests per clock per host (0..=1).
-    #[arg(long)]
-    rate: Option<f64>,
     /// Fabric latency per switch port, in clocks (a hop costs two ports).
     #[arg(long, default_value_t = 0)]
     link_latency: u64,
@@ -69,10 +64,55 @@ struct RunArgs {
     /// Probability a frame gets a flipped bit on a plane.
     #[arg(long, default_value_t = 0.0)]
     corrupt: f64,
-    /// Fault schedule, cycles counted from the start of the load, e.g.
-    /// `kill:1@50000,revive:1@90000,partition:X:1-3@60000,heal:X@70000,linkdown:Y:2@100,linkup:Y:2@900`.
+    /// Fault schedule, e.g.
+    /// `kill:1@50000,revive:1@90000,partition:X:1-3@60000,heal:X@70000,linkdown:Y:2@100,linkup:Y:2@900`
+    /// (`run`: cycles counted from the start of the load; `serve`: from the start).
     #[arg(long, default_value = "")]
     faults: String,
+    #[arg(long, value_enum, default_value_t = Model::Verilator)]
+    model: Model,
+}
+
+impl FabricArgs {
+    fn check(&self) -> Result<()> {
+        if !(2..=64).contains(&self.nodes) {
+            bail!("--nodes {}: a cluster has 2 to 64 cards", self.nodes);
+        }
+        if !(0.0..=1.0).contains(&self.loss) || !(0.0..=1.0).contains(&self.corrupt) {
+            bail!("--loss and --corrupt are probabilities in 0..=1");
+        }
+        Ok(())
+    }
+
+    fn kind(&self, vcd: Option<PathBuf>) -> Result<ModelKind> {
+        Ok(match self.model {
+            Model::Verilator => ModelKind::Verilator { vcd },
+            Model::RustHdl => {
+                if vcd.is_some() {
+                    bail!("--vcd needs --model verilator");
+                }
+                ModelKind::RustHdl
+            }
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    fabric: FabricArgs,
+    /// Requests in total, spread over all hosts.
+    #[arg(long, default_value_t = 100_000)]
+    requests: u64,
+    /// Numbers per request: a number N (fixed) or `1-N` (uniform).
+    #[arg(long, default_value = "1-16")]
+    batch: String,
+    /// Closed loop: requests each queue keeps outstanding (at most the queue FIFO depth, 32).
+    #[arg(long, default_value_t = 8)]
+    outstanding: usize,
+    /// Open loop instead of closed: requests per clock per host (0..=1).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Write the request history here (JSON lines).
     #[arg(long)]
     history: Option<PathBuf>,
@@ -88,11 +128,28 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    #[arg(long, value_enum, default_value_t = Model::Verilator)]
-    model: Model,
     /// Stop after this many clocks of load (what is open then counts as failed).
     #[arg(long, default_value_t = 50_000_000)]
     max_cycles: u64,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    fabric: FabricArgs,
+    /// Folder for the sockets: card<N>.sock per card and control.sock.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Run the scripted management process from node 0 (until seqfabd exists), after
+    /// bringing every card's fabric side up as its host's agent would.
+    #[arg(long)]
+    manager: bool,
+    /// Pace the simulation to at most this many clocks per second (default: free-running).
+    #[arg(long)]
+    cycles_per_second: Option<u64>,
+    /// Clocks between heartbeats the stand-in agents program (with --manager).
+    #[arg(long, default_value_t = 500)]
+    heartbeat_period: u64,
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize> {
@@ -117,12 +174,7 @@ fn parse_batch(s: &str) -> Result<BatchSize> {
 }
 
 fn run_cmd(a: RunArgs) -> Result<bool> {
-    if !(2..=64).contains(&a.nodes) {
-        bail!("--nodes {}: a cluster has 2 to 64 cards", a.nodes);
-    }
-    if !(0.0..=1.0).contains(&a.loss) || !(0.0..=1.0).contains(&a.corrupt) {
-        bail!("--loss and --corrupt are probabilities in 0..=1");
-    }
+    a.fabric.check()?;
     if a.outstanding == 0 || a.outstanding > seqfab_contract::limits::QUEUE_FIFO_DEPTH {
         bail!(
             "--outstanding {}: must be 1..={}",
@@ -135,30 +187,23 @@ fn run_cmd(a: RunArgs) -> Result<bool> {
             bail!("--rate {r}: requests per clock per host must be in (0, 1]");
         }
     }
+    let f = &a.fabric;
     let opts = RunOptions {
-        nodes: a.nodes,
+        nodes: f.nodes,
         requests: a.requests,
-        seed: a.seed,
+        seed: f.seed,
         batch: parse_batch(&a.batch)?,
         outstanding: a.outstanding,
         rate: a.rate,
-        link_latency: a.link_latency,
-        loss: a.loss,
-        corrupt: a.corrupt,
-        faults: faults::parse(&a.faults, a.nodes)?,
+        link_latency: f.link_latency,
+        loss: f.loss,
+        corrupt: f.corrupt,
+        faults: faults::parse(&f.faults, f.nodes)?,
         max_cycles: a.max_cycles,
         capture: a.pcap.is_some(),
         ..RunOptions::default()
     };
-    let kind = match a.model {
-        Model::Verilator => ModelKind::Verilator { vcd: a.vcd.clone() },
-        Model::RustHdl => {
-            if a.vcd.is_some() {
-                bail!("--vcd needs --model verilator");
-            }
-            ModelKind::RustHdl
-        }
-    };
+    let kind = f.kind(a.vcd.clone())?;
     let bar = (!a.quiet && !a.json).then(|| {
         let b = indicatif::ProgressBar::new(a.requests);
         b.set_style(
@@ -199,6 +244,31 @@ fn run_cmd(a: RunArgs) -> Result<bool> {
     Ok(result.summary.violations == 0)
 }
 
+fn serve_cmd(a: ServeArgs) -> Result<bool> {
+    a.fabric.check()?;
+    let f = &a.fabric;
+    let opts = ServeOptions {
+        nodes: f.nodes,
+        dir: a.dir.clone(),
+        seed: f.seed,
+        link_latency: f.link_latency,
+        loss: f.loss,
+        corrupt: f.corrupt,
+        faults: faults::parse(&f.faults, f.nodes)?,
+        manager: a.manager,
+        heartbeat_period: a.heartbeat_period,
+        window: RunOptions::default().window,
+        cycles_per_second: a.cycles_per_second,
+        model: f.kind(None)?,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).context("installing signal handlers")?;
+    }
+    serve(&opts, stop)?;
+    Ok(true)
+}
+
 fn bench_cmd(json: Option<PathBuf>) -> Result<bool> {
     let figures = bench::measure(|what| eprintln!("measuring: {what}"));
     print!("{}", bench::table(&figures));
@@ -213,6 +283,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(a) => run_cmd(a),
+        Command::Serve(a) => serve_cmd(a),
         Command::Bench { json } => bench_cmd(json),
     };
     match outcome {

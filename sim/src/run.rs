@@ -323,7 +323,8 @@ pub fn run<M: CardModel>(
     }
 }
 
-fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
+/// Applies one fault to the cluster (also what `seqfab-sim serve`'s control channel does).
+pub fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
     match a {
         Action::Kill(n) => {
             c.kill(n);

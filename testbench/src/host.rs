@@ -10,9 +10,9 @@ use crate::pins::{CardInputs, CardOutputs};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use seqfab_contract::doorbell::Doorbell;
-use seqfab_contract::frame::{ConfigFlags, ConfigWord, FrameType};
 use seqfab_contract::limits::{QUEUES, QUEUE_FIFO_DEPTH};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
+use seqfab_contract::program::{self, BringUp, RegisterWrite, RingSetup};
 use seqfab_contract::regs;
 use seqfab_contract::ring::{Completion, ENTRY_BYTES};
 use std::collections::{HashMap, VecDeque};
@@ -39,17 +39,7 @@ struct Ring {
     next: u64,
 }
 
-/// What a configuration sets (the fields of a CONFIG frame).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
-    pub epoch: u32,
-    pub primary: u8,
-    pub secondary: u8,
-    /// `Some(n)`: set the counter (and stored value) to n.
-    pub counter: Option<u64>,
-    /// `Some(l)`: set the limit.
-    pub limit: Option<u64>,
-}
+pub use seqfab_contract::program::Config;
 
 /// One host and its view of one card.
 pub struct HostModel {
@@ -106,53 +96,48 @@ impl HostModel {
         self.read_results.get(&id.0).copied()
     }
 
+    /// Takes a read's result out of the host (a long-running host must, or results pile
+    /// up).
+    pub fn take_read_result(&mut self, id: ReadId) -> Option<u64> {
+        self.read_results.remove(&id.0)
+    }
+
     /// MMIO operations not yet sent or answered.
     pub fn mmio_busy(&self) -> bool {
         !self.mmio.is_empty() || !self.reads_in_flight.is_empty()
     }
 
-    /// The bring-up a driver does: node id, ring and mirror addresses, queues and
+    /// The bring-up a driver does (the contract's one sequence,
+    /// [`program::bring_up`]): node id, rings and mirror addresses, queues and
     /// interrupts, heartbeats, then enable with both planes.
     pub fn bring_up(&mut self, ring_log2: u32, heartbeat_period: u64) {
-        use regs::{Control, QueueControl};
-        self.write(regs::NODE_ID, self.node as u64);
-        self.write(regs::MIRROR_ADDR, MIRROR_ADDR);
-        self.write(regs::HEARTBEAT_PERIOD, heartbeat_period);
-        for q in 0..QUEUES {
-            self.write(regs::queue_reg(q, regs::Q_RING_BASE), ring_addr(q));
-            self.write(regs::queue_reg(q, regs::Q_RING_LOG2), ring_log2 as u64);
-            self.write(
-                regs::queue_reg(q, regs::Q_CONTROL),
-                (QueueControl::ENABLE | QueueControl::IRQ_ENABLE).bits(),
-            );
-            self.rings[q] = Some(Ring {
+        let p = BringUp {
+            node: self.node,
+            mirror: MIRROR_ADDR,
+            heartbeat_period,
+            rings: (0..QUEUES)
+                .map(|q| RingSetup {
+                    base: ring_addr(q),
+                    log2: ring_log2,
+                    irq: true,
+                })
+                .collect(),
+            planes: regs::Control::PLANE_X | regs::Control::PLANE_Y,
+            heartbeat: true,
+        };
+        program::bring_up(self, &p).expect("the model brings up with valid parameters");
+        for ring in &mut self.rings {
+            *ring = Some(Ring {
                 log2: ring_log2,
                 next: 0,
             });
         }
-        let control = Control::ENABLE | Control::PLANE_X | Control::PLANE_Y | Control::HEARTBEAT;
-        self.write(regs::CONTROL, control.bits());
     }
 
     /// Sends a CONFIG frame to card `to` through this host's management window
     /// (to this host's own card when `to` is its node id).
     pub fn send_config(&mut self, to: u8, cfg: Config) {
-        let mut flags = ConfigFlags::empty();
-        flags.set(ConfigFlags::SET_COUNTER, cfg.counter.is_some());
-        flags.set(ConfigFlags::SET_LIMIT, cfg.limit.is_some());
-        let word = ConfigWord {
-            primary: cfg.primary,
-            secondary: cfg.secondary,
-            flags,
-        };
-        self.write(
-            regs::MGMT_TX_HEADER,
-            FrameType::Config as u64 | (to as u64) << 8 | (cfg.epoch as u64) << 32,
-        );
-        self.write(regs::MGMT_TX_COUNT, word.to_count() as u64);
-        self.write(regs::MGMT_TX_VALUE, cfg.counter.unwrap_or(0));
-        self.write(regs::MGMT_TX_AUX, cfg.limit.unwrap_or(0));
-        self.write(regs::MGMT_TX_SEND, 1);
+        let Ok(()) = program::send_config(self, to, &cfg);
     }
 
     /// Writes one doorbell on queue `q`.
@@ -242,6 +227,16 @@ impl HostModel {
     /// The last state mirror written, if any.
     pub fn mirror(&self) -> Option<Mirror> {
         self.memory.get(&MIRROR_ADDR).map(Mirror::decode)
+    }
+}
+
+/// MMIO writes are posted into the host port's queue, so the contract's programming
+/// sequences run on the model exactly as on a driver.
+impl RegisterWrite for HostModel {
+    type Error = std::convert::Infallible;
+    fn write_reg(&mut self, offset: u32, value: u64) -> Result<(), Self::Error> {
+        self.write(offset, value);
+        Ok(())
     }
 }
 

@@ -1,0 +1,30 @@
+//! What carries a card's register accesses, DMA mappings and interrupts.
+//!
+//! A trait rather than an enum: [`crate::Card`] holds a `Box<dyn Backend>`, so VFIO,
+//! vfio-user, test doubles and the later UART bridge of the dev board plug in without
+//! `Card` knowing them. The cost is one indirect call per register access, small beside
+//! the MMIO itself (a posted PCIe write) or a socket message.
+
+use crate::dma::DmaMemory;
+use crate::error::Result;
+use crate::irq::Interrupt;
+
+/// One open card, as a backend sees it.
+pub trait Backend: Send + Sync {
+    /// A description for messages (`0000:03:00.0`, `/run/seqfab/card1.sock`).
+    fn device(&self) -> &str;
+    /// Size of BAR0 in bytes.
+    fn bar_len(&self) -> u64;
+    /// One 64-bit read of BAR0 at `offset`.
+    fn read64(&self, offset: u32) -> Result<u64>;
+    /// One 64-bit write of BAR0 at `offset` (posted: returns once it is on its way, and
+    /// a later read on the same card does not pass it).
+    fn write64(&self, offset: u32, value: u64) -> Result<()>;
+    /// Makes `mem` reachable by the card's DMA at `iova`.
+    fn map_dma(&self, mem: &DmaMemory, iova: u64) -> Result<()>;
+    /// Undoes [`Backend::map_dma`].
+    fn unmap_dma(&self, iova: u64, size: u64) -> Result<()>;
+    /// Routes the card's per-queue interrupt vectors (MSI-X) to `irqs`, vector q to
+    /// `irqs[q]`.
+    fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()>;
+}

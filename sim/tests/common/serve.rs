@@ -1,0 +1,128 @@
+//! A `seqfab-sim serve` process for a test: started in a temporary folder, waited for
+//! until its sockets exist, and stopped (and its folder removed) when dropped.
+
+use seqfab_driver::{Card, Config, Options, Target};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Serve {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Serve {
+    /// Starts `seqfab-sim serve --nodes N --dir TMP` with `extra` arguments.
+    pub fn start(nodes: usize, extra: &[&str]) -> Serve {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let log = std::fs::File::create(dir.path().join("serve.log")).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_seqfab-sim"))
+            .args(["serve", "--nodes", &nodes.to_string(), "--dir"])
+            .arg(dir.path())
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("seqfab-sim runs");
+        let s = Serve { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !s.control().exists() || !(0..nodes).all(|n| s.card(n).exists()) {
+            assert!(
+                Instant::now() < deadline,
+                "serve did not start:\n{}",
+                s.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+
+    pub fn card(&self, n: usize) -> PathBuf {
+        self.dir.path().join(format!("card{n}.sock"))
+    }
+
+    pub fn control(&self) -> PathBuf {
+        self.dir.path().join("control.sock")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// One control-channel command and its answer.
+    pub fn command(&self, line: &str) -> String {
+        let mut s = UnixStream::connect(self.control()).expect("control socket");
+        writeln!(s, "{line}").expect("send");
+        let mut answer = String::new();
+        BufReader::new(s).read_line(&mut answer).expect("answer");
+        answer.trim().to_string()
+    }
+
+    pub fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.command("status")).expect("status is JSON")
+    }
+
+    /// Whether the server process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens card `n` of the server in `dir` and brings it up as node `n`.
+pub fn bring_up(path: &Path, n: usize) -> Card {
+    let mut card = Card::open(&Target::VfioUser(path.to_path_buf())).expect("open");
+    card.bring_up(&Options {
+        node: n as u8,
+        ..Options::default()
+    })
+    .expect("bring-up");
+    card
+}
+
+/// The roles of every test: primary 1, secondary 2, epoch 1, from 0 with a large window.
+pub fn roles() -> Config {
+    Config {
+        epoch: 1,
+        primary: 1,
+        secondary: 2,
+        counter: Some(0),
+        limit: Some(1 << 40),
+    }
+}
+
+/// Configures every card in `0..nodes` through `via`'s management window; each must
+/// acknowledge.
+pub fn configure(via: &Card, nodes: usize) {
+    for to in 0..nodes as u8 {
+        let ack = via
+            .configure(to, &roles(), Duration::from_secs(10))
+            .expect("configure")
+            .unwrap_or_else(|| panic!("card {to} did not acknowledge its CONFIG"));
+        assert_eq!(ack.reason, 0, "card {to} refused the CONFIG");
+        assert_eq!(ack.epoch, 1);
+    }
+}
+
+/// Waits for the completion at ring index `index` of queue `q`.
+pub fn wait_completion(card: &Card, q: usize, index: u64) -> seqfab_contract::ring::Completion {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(c) = card.completion(q, index).expect("ring read") {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no completion at index {index} of queue {q}"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}

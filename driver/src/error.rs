@@ -17,7 +17,7 @@ pub enum Error {
     BadPciAddress { bdf: String },
     #[error("PCI device {bdf} has no IOMMU group: enable the IOMMU (kernel command line intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in the firmware), then bind the card to vfio-pci:\n  modprobe vfio-pci\n  echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind\n  echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override\n  echo {bdf} > /sys/bus/pci/drivers_probe")]
     NoIommuGroup { bdf: String },
-    #[error("PCI device {bdf} is bound to {driver:?}, not vfio-pci: rebind it with\n  echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind\n  echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override\n  echo {bdf} > /sys/bus/pci/drivers_probe")]
+    #[error("PCI device {bdf} is {}, not bound to vfio-pci: bind it with\n  modprobe vfio-pci\n{}  echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override\n  echo {bdf} > /sys/bus/pci/drivers_probe", match driver { Some(d) => format!("bound to {d}"), None => "bound to no driver".to_string() }, if driver.is_some() { format!("  echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind\n") } else { String::new() })]
     NotBoundToVfio { bdf: String, driver: Option<String> },
     #[error("permission denied opening {}: run as root, or give your user the device (`chown $USER {}`, or a udev rule for the vfio group)", path.display(), path.display())]
     PermissionDenied { path: PathBuf },

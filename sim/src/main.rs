@@ -39,6 +39,14 @@ enum Command {
     /// Run a cluster continuously and serve every card as a vfio-user device socket, so
     /// ordinary processes reach the simulated cards through the real driver.
     Serve(ServeArgs),
+    /// Send one command to a running `serve`'s control channel and print the answer
+    /// (`status`, `stop`, or a fault such as `kill:1`, `partition:X:1-2`, `heal:X`).
+    Ctl {
+        /// The folder `serve` was given.
+        #[arg(long)]
+        dir: PathBuf,
+        command: String,
+    },
     /// Print the performance figures: simulation speed, primary and cluster throughput, latency.
     Bench {
         /// Also write the figures as JSON to this file.
@@ -269,6 +277,23 @@ fn serve_cmd(a: ServeArgs) -> Result<bool> {
     Ok(true)
 }
 
+fn ctl_cmd(dir: &std::path::Path, command: &str) -> Result<bool> {
+    use std::io::{BufRead, Write};
+    let path = seqfab_sim::serve::control_socket(dir);
+    let mut s = std::os::unix::net::UnixStream::connect(&path).with_context(|| {
+        format!(
+            "connecting to {}: is `seqfab-sim serve --dir {}` running?",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    writeln!(s, "{command}")?;
+    let mut answer = String::new();
+    std::io::BufReader::new(s).read_line(&mut answer)?;
+    print!("{answer}");
+    Ok(!answer.starts_with("error:"))
+}
+
 fn bench_cmd(json: Option<PathBuf>) -> Result<bool> {
     let figures = bench::measure(|what| eprintln!("measuring: {what}"));
     print!("{}", bench::table(&figures));
@@ -284,6 +309,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(a) => run_cmd(a),
         Command::Serve(a) => serve_cmd(a),
+        Command::Ctl { dir, command } => ctl_cmd(&dir, &command),
         Command::Bench { json } => bench_cmd(json),
     };
     match outcome {

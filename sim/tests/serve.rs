@@ -551,6 +551,20 @@ fn dma_to_unmapped_memory_is_dropped_and_counted_and_faults_come_from_the_contro
     while cards[2].read(regs::ID_MAGIC).unwrap() != seqfab_contract::MAGIC {
         assert!(Instant::now() < deadline);
     }
+    // The same channel from the shell.
+    let ctl = |cmd: &str| {
+        Process::new(env!("CARGO_BIN_EXE_seqfab-sim"))
+            .args(["ctl", "--dir"])
+            .arg(s.dir.path())
+            .arg(cmd)
+            .output()
+            .unwrap()
+    };
+    let out = ctl("status");
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["cards"][2]["alive"], true);
+    assert!(!ctl("explode").status.success());
     assert!(
         s.command("kill:7").starts_with("error:"),
         "node 7 does not exist"

@@ -6,8 +6,9 @@
 //! the MMIO itself (a posted PCIe write) or a socket message.
 
 use crate::dma::DmaMemory;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::irq::Interrupt;
+use seqfab_contract::program::{RegisterAccess, RegisterWrite};
 
 /// One open card, as a backend sees it.
 pub trait Backend: Send + Sync {
@@ -27,4 +28,21 @@ pub trait Backend: Send + Sync {
     /// Routes the card's per-queue interrupt vectors (MSI-X) to `irqs`, vector q to
     /// `irqs[q]`.
     fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()>;
+}
+
+/// A backend's BAR0 as the contract's register traits, so the contract's programming
+/// sequences (`seqfab_contract::program`) run over any backend.
+pub struct Registers<'a>(pub &'a dyn Backend);
+
+impl RegisterWrite for Registers<'_> {
+    type Error = Error;
+    fn write_reg(&mut self, offset: u32, value: u64) -> Result<()> {
+        self.0.write64(offset, value)
+    }
+}
+
+impl RegisterAccess for Registers<'_> {
+    fn read_reg(&mut self, offset: u32) -> Result<u64> {
+        self.0.read64(offset)
+    }
 }

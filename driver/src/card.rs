@@ -16,7 +16,7 @@
 //! ring memory the host prepared is visible before the card is told to use it; an
 //! `Acquire` fence after reading a slot's phase bit ([`DmaMemory::load_completion`]).
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Registers as Regs};
 use crate::dma::DmaMemory;
 use crate::error::{Error, Result};
 use crate::irq::Interrupt;
@@ -25,7 +25,7 @@ use seqfab_contract::frame::FrameType;
 use seqfab_contract::limits::{MAX_RING_LOG2, QUEUES};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
 use seqfab_contract::program::{
-    self, BringUp, Config, Identity, MgmtReply, RegisterAccess, RegisterWrite, RingSetup,
+    self, BringUp, Config, Identity, MgmtReply, RegisterAccess, RingSetup,
 };
 use seqfab_contract::regs::{self, Control};
 use seqfab_contract::ring::{Completion, ENTRY_BYTES};
@@ -125,22 +125,6 @@ impl Layout {
 struct Dma {
     mem: DmaMemory,
     layout: Layout,
-}
-
-/// Register access through a backend, for the contract's programming sequences.
-struct Regs<'a>(&'a dyn Backend);
-
-impl RegisterWrite for Regs<'_> {
-    type Error = Error;
-    fn write_reg(&mut self, offset: u32, value: u64) -> Result<()> {
-        self.0.write64(offset, value)
-    }
-}
-
-impl RegisterAccess for Regs<'_> {
-    fn read_reg(&mut self, offset: u32) -> Result<u64> {
-        self.0.read64(offset)
-    }
 }
 
 /// An open card. `Send + Sync`: doorbells, ring reads and interrupt waits take `&self`,

@@ -8,7 +8,7 @@ use crate::dma::DmaMemory;
 use crate::irq::Interrupt;
 use nix::errno::Errno;
 use seqfab_contract::limits::QUEUES;
-use seqfab_contract::program::{self, RegisterAccess, RegisterWrite};
+use seqfab_contract::program;
 use seqfab_contract::regs;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -49,21 +49,7 @@ fn assert_says(message: &str, parts: &[&str]) {
     }
 }
 
-/// The contract's register traits over a backend, to run its programming sequences.
-struct Regs<'a>(&'a dyn Backend);
-
-impl RegisterWrite for Regs<'_> {
-    type Error = Error;
-    fn write_reg(&mut self, offset: u32, value: u64) -> Result<()> {
-        self.0.write64(offset, value)
-    }
-}
-
-impl RegisterAccess for Regs<'_> {
-    fn read_reg(&mut self, offset: u32) -> Result<u64> {
-        self.0.read64(offset)
-    }
-}
+use crate::backend::Registers as Regs;
 
 // --- a good card ---
 

@@ -30,6 +30,31 @@ pub trait Backend: Send + Sync {
     fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()>;
 }
 
+/// A shared backend (a test keeps a handle on the device model it gave the card).
+impl<T: Backend + ?Sized> Backend for std::sync::Arc<T> {
+    fn device(&self) -> &str {
+        (**self).device()
+    }
+    fn bar_len(&self) -> u64 {
+        (**self).bar_len()
+    }
+    fn read64(&self, offset: u32) -> Result<u64> {
+        (**self).read64(offset)
+    }
+    fn write64(&self, offset: u32, value: u64) -> Result<()> {
+        (**self).write64(offset, value)
+    }
+    fn map_dma(&self, mem: &DmaMemory, iova: u64) -> Result<()> {
+        (**self).map_dma(mem, iova)
+    }
+    fn unmap_dma(&self, iova: u64, size: u64) -> Result<()> {
+        (**self).unmap_dma(iova, size)
+    }
+    fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()> {
+        (**self).set_irqs(irqs)
+    }
+}
+
 /// A backend's BAR0 as the contract's register traits, so the contract's programming
 /// sequences (`seqfab_contract::program`) run over any backend.
 pub struct Registers<'a>(pub &'a dyn Backend);

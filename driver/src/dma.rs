@@ -59,6 +59,41 @@ impl DmaMemory {
         self.len
     }
 
+    /// A second mapping of the same memory (the fd duplicated, mapped again): what a
+    /// device model in this process needs to write where the card would.
+    pub fn try_clone(&self) -> Result<Self> {
+        let err = |source| Error::DmaAlloc {
+            size: self.len,
+            hugetlb: false,
+            source,
+        };
+        let file = self.file.try_clone().map_err(err)?;
+        let map = memmap2::MmapOptions::new()
+            .len(self.len)
+            .map_raw(&file)
+            .map_err(err)?;
+        Ok(DmaMemory {
+            file,
+            map,
+            len: self.len,
+        })
+    }
+
+    /// Writes a 32-byte DMA beat at `offset` as the card does: the first 24 bytes, a
+    /// `Release` fence, then the last 8 (which hold a ring entry's phase bit), so a reader
+    /// that saw the phase never sees a half-written entry.
+    pub fn write_beat(&self, offset: usize, beat: &[u8; 32]) -> Result<()> {
+        self.check(offset, 32)?;
+        for k in 0..4 {
+            if k == 3 {
+                fence(Ordering::Release);
+            }
+            let w = u64::from_le_bytes(beat[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+            self.write64(offset + 8 * k, w)?;
+        }
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -19,6 +19,7 @@ pub mod backend;
 mod card;
 pub mod dma;
 mod error;
+pub mod instant;
 pub mod irq;
 pub mod mmio;
 pub mod vfio;

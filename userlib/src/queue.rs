@@ -1,0 +1,302 @@
+//! One hardware queue shared by many threads without a lock.
+//!
+//! The card writes completions into the queue's ring in the order it finishes requests,
+//! which is not the order threads rang their doorbells in (a thread can be preempted
+//! between claiming a tag and ringing; a re-sent batch finishes late). So a completion's
+//! slot says nothing about whose it is: its tag does. The queue therefore has
+//! [`CELLS`] result cells, one per outstanding request:
+//!
+//! 1. **Claim**: a thread takes claim number `n` (one compare-and-swap on `next`) if cell
+//!    `n % CELLS` is free for `n`, marks it pending, and rings the doorbell with tag
+//!    `n as u16` (`CELLS` divides 2^16, so the tag names the cell).
+//! 2. **Pump**: any waiting thread reads the ring at `head`; if the entry there has
+//!    landed (its phase bit), it takes it (compare-and-swap on `head`) and moves the
+//!    result into the cell its tag names.
+//! 3. **Take**: the owner sees its cell done, reads the result, and frees the cell for
+//!    claim `n + CELLS`.
+//!
+//! An uncontended request costs one CAS to claim, the doorbell (one MMIO store), a spin
+//! on the ring entry and on the cell (each its own cache line), one CAS on `head`, and
+//! two stores: no lock, no syscall.
+//!
+//! Why the ring cannot be overrun: at most `CELLS` requests are outstanding (claimed and
+//! not yet taken), and entries are moved out of the ring only in order, so the card is
+//! never more than `CELLS` entries ahead of `head`; rings have at least `2 * CELLS`
+//! entries ([`MIN_RING_LOG2`]). `CELLS` is also the card's queue FIFO depth, so a
+//! doorbell never finds the FIFO full.
+//!
+//! A request given up on (timeout, or its ticket dropped) is marked abandoned; when its
+//! completion comes, the pumping thread frees the cell and the numbers become a gap:
+//! never delivered, never reused.
+
+use seqfab_contract::limits::QUEUE_FIFO_DEPTH;
+use seqfab_contract::ring::Completion;
+use seqfab_driver::Card;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Outstanding requests per queue: the card's queue FIFO depth.
+pub const CELLS: usize = QUEUE_FIFO_DEPTH;
+/// Rings have at least twice as many entries as cells (see the module docs).
+pub const MIN_RING_LOG2: u32 = CELLS.trailing_zeros() + 1;
+
+const _: () = assert!(CELLS.is_power_of_two() && CELLS <= 1 << 16);
+
+const FREE: u64 = 0;
+const PENDING: u64 = 1;
+const DONE: u64 = 2;
+const ABANDONED: u64 = 3;
+
+fn state(n: u64, s: u64) -> u64 {
+    n << 2 | s
+}
+
+/// One request's result, on a cache line of its own.
+#[repr(align(64))]
+struct Cell {
+    /// `claim << 2 | FREE/PENDING/DONE/ABANDONED`.
+    state: AtomicU64,
+    value: AtomicU64,
+    /// count in 31:0, status in 39:32, epoch in 63:40 (low 24 bits).
+    meta: AtomicU64,
+}
+
+/// The result of one request, as the card reported it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub value: u64,
+    pub count: u32,
+    pub status: u8,
+    pub epoch: u32,
+}
+
+fn pack(c: &Completion) -> u64 {
+    c.count as u64 | (c.status as u64) << 32 | ((c.epoch as u64) & 0xFF_FFFF) << 40
+}
+
+fn unpack(value: u64, meta: u64) -> Outcome {
+    Outcome {
+        value,
+        count: meta as u32,
+        status: (meta >> 32) as u8,
+        epoch: (meta >> 40) as u32,
+    }
+}
+
+/// Counters of one queue (summed by the sequencer). Kept per queue, so threads on
+/// different queues do not share their cache lines.
+#[derive(Default)]
+#[repr(align(64))]
+pub struct QueueStats {
+    pub completed_spinning: AtomicU64,
+    pub sleeps: AtomicU64,
+    pub wakeups: AtomicU64,
+    /// Sleeps avoided because the re-check after arming found the answer.
+    pub rechecks_hit: AtomicU64,
+    pub timeouts: AtomicU64,
+    /// Completions whose tag matched no outstanding request (dropped).
+    pub strays: AtomicU64,
+}
+
+/// The shared state of one hardware queue.
+pub struct Queue {
+    pub q: usize,
+    next: AtomicU64,
+    head: AtomicU64,
+    cells: Box<[Cell]>,
+    pub stats: QueueStats,
+}
+
+impl Queue {
+    pub fn new(q: usize) -> Self {
+        Queue {
+            q,
+            next: AtomicU64::new(0),
+            head: AtomicU64::new(0),
+            cells: (0..CELLS as u64)
+                .map(|n| Cell {
+                    state: AtomicU64::new(state(n, FREE)),
+                    value: AtomicU64::new(0),
+                    meta: AtomicU64::new(0),
+                })
+                .collect(),
+            stats: QueueStats::default(),
+        }
+    }
+
+    fn cell(&self, n: u64) -> &Cell {
+        &self.cells[n as usize % CELLS]
+    }
+
+    /// Claims the next request number, or `None` if `CELLS` requests are outstanding.
+    pub fn claim(&self) -> Option<u64> {
+        loop {
+            let n = self.next.load(Ordering::Acquire);
+            let s = self.cell(n).state.load(Ordering::Acquire);
+            if s != state(n, FREE) {
+                if s >> 2 < n {
+                    return None; // the cell still serves n - CELLS
+                }
+                continue; // another thread took n meanwhile
+            }
+            if self
+                .next
+                .compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                self.cell(n)
+                    .state
+                    .store(state(n, PENDING), Ordering::Release);
+                return Some(n);
+            }
+        }
+    }
+
+    /// Gives claim `n` back without ringing (the doorbell could not be written).
+    pub fn unclaim(&self, n: u64) {
+        self.cell(n)
+            .state
+            .store(state(n + CELLS as u64, FREE), Ordering::Release);
+    }
+
+    /// Moves every landed completion out of the ring into its cell. Returns how many.
+    pub fn pump(&self, card: &Card) -> seqfab_driver::Result<usize> {
+        let mut moved = 0;
+        loop {
+            let h = self.head.load(Ordering::Acquire);
+            let Some(c) = card.completion(self.q, h)? else {
+                return Ok(moved);
+            };
+            if self
+                .head
+                .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+            {
+                continue; // another thread took entry h
+            }
+            moved += 1;
+            self.deliver(&c);
+        }
+    }
+
+    fn deliver(&self, c: &Completion) {
+        let cell = &self.cells[c.tag as usize % CELLS];
+        loop {
+            let s = cell.state.load(Ordering::Acquire);
+            let n = s >> 2;
+            if n as u16 != c.tag || s & 3 == FREE || s & 3 == DONE {
+                self.stats.strays.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let next = if s & 3 == PENDING {
+                cell.value.store(c.value, Ordering::Relaxed);
+                cell.meta.store(pack(c), Ordering::Relaxed);
+                state(n, DONE)
+            } else {
+                state(n + CELLS as u64, FREE) // abandoned: the numbers become a gap
+            };
+            if cell
+                .state
+                .compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Claim `n`'s result if it is there (and frees its cell).
+    pub fn take(&self, n: u64) -> Option<Outcome> {
+        let cell = self.cell(n);
+        if cell.state.load(Ordering::Acquire) != state(n, DONE) {
+            return None;
+        }
+        let o = unpack(
+            cell.value.load(Ordering::Relaxed),
+            cell.meta.load(Ordering::Relaxed),
+        );
+        cell.state
+            .store(state(n + CELLS as u64, FREE), Ordering::Release);
+        Some(o)
+    }
+
+    /// Gives up on claim `n`: its late answer will be dropped. If the answer came after
+    /// all, it is returned (and the cell freed).
+    pub fn abandon(&self, n: u64) -> Option<Outcome> {
+        let cell = self.cell(n);
+        match cell.state.compare_exchange(
+            state(n, PENDING),
+            state(n, ABANDONED),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => None,
+            Err(_) => self.take(n),
+        }
+    }
+
+    /// Requests outstanding (claimed and not yet taken or given up).
+    pub fn outstanding(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| matches!(c.state.load(Ordering::Relaxed) & 3, PENDING | DONE))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completion(tag: u16, value: u64) -> Completion {
+        Completion {
+            value,
+            count: 1,
+            epoch: 1,
+            tag,
+            status: 0,
+            phase: true,
+        }
+    }
+
+    #[test]
+    fn cells_bound_the_outstanding_requests_and_match_by_tag() {
+        let q = Queue::new(0);
+        let claims: Vec<u64> = (0..CELLS).map(|_| q.claim().unwrap()).collect();
+        assert_eq!(q.claim(), None, "a full queue refuses a claim");
+        assert_eq!(q.outstanding(), CELLS);
+        // Out of order: the last claim is answered first.
+        q.deliver(&completion(claims[CELLS - 1] as u16, 99));
+        assert_eq!(q.take(claims[0]), None);
+        assert_eq!(q.take(claims[CELLS - 1]).unwrap().value, 99);
+        assert_eq!(q.claim(), None, "cell 0 still serves claim 0");
+        q.deliver(&completion(0, 5));
+        assert_eq!(q.take(0).unwrap().value, 5);
+        assert_eq!(
+            q.claim(),
+            Some(CELLS as u64),
+            "cell 0 is free for claim CELLS"
+        );
+        // A duplicate answer is a stray, not a second delivery.
+        q.deliver(&completion(0, 5));
+        assert_eq!(q.stats.strays.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn an_abandoned_request_frees_its_cell_when_its_answer_comes() {
+        let q = Queue::new(0);
+        let n = q.claim().unwrap();
+        assert_eq!(q.abandon(n), None);
+        assert_eq!(q.outstanding(), 0);
+        q.deliver(&completion(n as u16, 7));
+        assert_eq!(q.take(n), None, "an abandoned answer is never delivered");
+        // The cell serves claim n + CELLS now.
+        for _ in 1..CELLS {
+            q.claim().unwrap();
+        }
+        assert_eq!(q.claim(), Some(n + CELLS as u64));
+        // Abandoning after the answer came returns it.
+        let m = 1;
+        q.deliver(&completion(m as u16, 11));
+        assert_eq!(q.abandon(m).unwrap().value, 11);
+    }
+}

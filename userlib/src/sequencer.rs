@@ -1,0 +1,485 @@
+//! [`Sequencer`]: the request function over one card, or two (a host on a duplicate
+//! fabric, DESIGN.md section 1).
+//!
+//! Threads share one `Sequencer` (`Send + Sync`). Each thread prefers a queue of its own
+//! (chosen round robin the first time it asks) and moves to another only when its own is
+//! full, so threads spread over the card's queues and rarely touch each other's cache
+//! lines. Two cards: requests go to the active card; when it stops answering (timeout,
+//! gone, or both fabric links down) the request is tried once on the other card, which
+//! becomes the active one. A request given up on one card is abandoned there, so its
+//! late answer can never be delivered: no duplicate, and no number handed out after a
+//! larger one was seen (both cards take their numbers from the same primary).
+
+use crate::error::{Error, Result};
+use crate::policy::WaitPolicy;
+use crate::queue::{Outcome, Queue, CELLS, MIN_RING_LOG2};
+use seqfab_contract::limits::{MAX_COUNT, QUEUES};
+use seqfab_contract::regs::{self, Status as CardStatus};
+use seqfab_contract::ring::Status;
+use seqfab_driver::{Backend, Card, Options, Target};
+use std::cell::Cell as StdCell;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// One card and the queues this sequencer holds on it.
+struct Lane {
+    card: Card,
+    queues: Vec<Queue>,
+}
+
+/// A request in flight (the pipelined API). Dropping it unanswered gives the request up:
+/// its numbers become a gap.
+#[must_use = "a ticket dropped unanswered gives its request up"]
+pub struct Ticket<'s> {
+    seq: &'s Sequencer,
+    lane: usize,
+    queue: usize,
+    n: u64,
+    count: u32,
+    issued: Instant,
+    done: bool,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.seq.lanes[self.lane].queues[self.queue].abandon(self.n);
+        }
+    }
+}
+
+/// Counters of the wait policy, summed over the queues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests answered while their caller was still spinning.
+    pub completed_spinning: u64,
+    /// Times a caller went to sleep on an interrupt.
+    pub sleeps: u64,
+    /// Sleeps ended by an interrupt (not the deadline).
+    pub wakeups: u64,
+    /// Sleeps avoided because the answer had landed just before the interrupt was armed.
+    pub rechecks_hit: u64,
+    /// Requests given up with [`Error::Timeout`].
+    pub timeouts: u64,
+    /// Answers with no request waiting for them (duplicates, answers to abandoned
+    /// requests are not counted here).
+    pub strays: u64,
+    /// Moves to the other card.
+    pub card_switches: u64,
+}
+
+/// Where a card comes from.
+enum Source {
+    Target(Target),
+    Backend(Box<dyn Backend>),
+}
+
+/// Builds a [`Sequencer`].
+#[derive(Default)]
+pub struct Builder {
+    cards: Vec<(Source, u8)>,
+    policy: WaitPolicy,
+    ring_log2: Option<u32>,
+}
+
+impl Builder {
+    /// A card of this host and its node id on the fabric. Give two for a host on a
+    /// duplicate fabric.
+    pub fn card(mut self, target: Target, node: u8) -> Self {
+        self.cards.push((Source::Target(target), node));
+        self
+    }
+
+    /// A card over any backend (the driver's instant card in tests and benchmarks).
+    pub fn backend(mut self, backend: Box<dyn Backend>, node: u8) -> Self {
+        self.cards.push((Source::Backend(backend), node));
+        self
+    }
+
+    /// Spin this long before sleeping.
+    pub fn spin(mut self, spin: Duration) -> Self {
+        self.policy.spin = spin;
+        self
+    }
+
+    /// Give up after this long (per card).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.policy.timeout = timeout;
+        self
+    }
+
+    /// Ring entries per queue, as log2 (default 10; at least `MIN_RING_LOG2`).
+    pub fn ring_log2(mut self, log2: u32) -> Self {
+        self.ring_log2 = Some(log2);
+        self
+    }
+
+    /// Opens and brings up the cards. This process owns them from now on.
+    pub fn open(self) -> Result<Sequencer> {
+        if self.cards.is_empty() || self.cards.len() > 2 {
+            return Err(Error::BadArgument(format!(
+                "a host has one or two cards, {} given",
+                self.cards.len()
+            )));
+        }
+        let ring_log2 = self.ring_log2.unwrap_or(10);
+        if ring_log2 < MIN_RING_LOG2 {
+            return Err(Error::BadArgument(format!(
+                "ring_log2 {ring_log2}: rings need at least 2^{MIN_RING_LOG2} entries"
+            )));
+        }
+        let mut lanes = Vec::new();
+        for (source, node) in self.cards {
+            let mut card = match source {
+                Source::Target(t) => Card::open(&t)?,
+                Source::Backend(b) => Card::with_backend(b)?,
+            };
+            card.bring_up(&Options {
+                node,
+                ring_log2,
+                ..Options::default()
+            })?;
+            lanes.push(Lane {
+                card,
+                queues: (0..QUEUES).map(Queue::new).collect(),
+            });
+        }
+        Ok(Sequencer {
+            lanes,
+            active: AtomicUsize::new(0),
+            policy: self.policy,
+            switches: Default::default(),
+        })
+    }
+}
+
+/// The request function. See the crate docs.
+pub struct Sequencer {
+    lanes: Vec<Lane>,
+    active: AtomicUsize,
+    policy: WaitPolicy,
+    switches: std::sync::atomic::AtomicU64,
+}
+
+thread_local! {
+    static HOME_QUEUE: StdCell<Option<usize>> = const { StdCell::new(None) };
+}
+static NEXT_HOME: AtomicUsize = AtomicUsize::new(0);
+
+fn home_queue() -> usize {
+    HOME_QUEUE.with(|h| match h.get() {
+        Some(q) => q,
+        None => {
+            let q = NEXT_HOME.fetch_add(1, Ordering::Relaxed) % QUEUES;
+            h.set(Some(q));
+            q
+        }
+    })
+}
+
+/// What one attempt on one card came to.
+enum Attempt {
+    Done(Outcome),
+    /// The card did not answer in time, or is gone: worth trying the other card.
+    Lost(Error),
+}
+
+impl Sequencer {
+    /// Opens one card as node `node` with the default wait policy.
+    pub fn open(target: Target, node: u8) -> Result<Sequencer> {
+        Sequencer::builder().card(target, node).open()
+    }
+
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    pub fn policy(&self) -> WaitPolicy {
+        self.policy
+    }
+
+    /// The next number.
+    pub fn next(&self) -> Result<u64> {
+        Ok(self.next_batch(1)?.start)
+    }
+
+    /// `n` consecutive numbers, `[start, start + n)`.
+    pub fn next_batch(&self, n: u32) -> Result<Range<u64>> {
+        check_count(n)?;
+        let lanes = self.lanes.len();
+        let mut last = None;
+        for k in 0..lanes {
+            let lane = (self.active.load(Ordering::Relaxed) + k) % lanes;
+            if k > 0 {
+                self.switch_to(lane);
+            }
+            match self.request(lane, n)? {
+                Attempt::Done(o) => return outcome(o),
+                Attempt::Lost(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(Error::Timeout { waited_ms: 0 }))
+    }
+
+    fn switch_to(&self, lane: usize) {
+        if self.active.swap(lane, Ordering::Relaxed) != lane {
+            self.switches.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// One request on one card, re-issued while the card refuses it for a passing
+    /// reason (a failover in progress) until the deadline.
+    fn request(&self, lane: usize, count: u32) -> Result<Attempt> {
+        let deadline = Instant::now() + self.policy.timeout;
+        loop {
+            let (queue, n) = match self.claim(lane) {
+                Some(c) => c,
+                None => {
+                    // Every queue full: other threads' requests will free cells.
+                    if Instant::now() >= deadline {
+                        return Ok(Attempt::Lost(Error::QueueFull { depth: CELLS }));
+                    }
+                    self.pump_all(lane);
+                    std::hint::spin_loop();
+                    continue;
+                }
+            };
+            if let Err(e) = self.ring(lane, queue, n, count) {
+                return Ok(Attempt::Lost(e));
+            }
+            let o = match self.wait_claim(lane, queue, n, deadline) {
+                Ok(o) => o,
+                Err(e) => return Ok(Attempt::Lost(e)),
+            };
+            match Status::from_code(o.status) {
+                Some(
+                    Status::NotPrimary | Status::StaleEpoch | Status::Busy | Status::NotSecondary,
+                ) if Instant::now() < deadline => {
+                    // Roles are changing: ask again (a new number; the refused one was
+                    // never issued).
+                    std::thread::sleep(Duration::from_micros(50));
+                    continue;
+                }
+                Some(Status::Timeout) => return Ok(Attempt::Lost(self.lost(lane, deadline))),
+                _ => return Ok(Attempt::Done(o)),
+            }
+        }
+    }
+
+    fn claim(&self, lane: usize) -> Option<(usize, u64)> {
+        let home = home_queue();
+        let queues = &self.lanes[lane].queues;
+        (0..queues.len())
+            .map(|k| (home + k) % queues.len())
+            .find_map(|q| queues[q].claim().map(|n| (q, n)))
+    }
+
+    fn ring(&self, lane: usize, queue: usize, n: u64, count: u32) -> Result<()> {
+        let l = &self.lanes[lane];
+        if let Err(e) = l.card.doorbell(queue, count, n as u16) {
+            l.queues[queue].unclaim(n);
+            return Err(self.gone(lane, e.to_string()));
+        }
+        Ok(())
+    }
+
+    fn pump_all(&self, lane: usize) {
+        let l = &self.lanes[lane];
+        for q in &l.queues {
+            let _ = q.pump(&l.card);
+        }
+    }
+
+    /// Waits for claim `n` on `queue`: spin, arm, re-check, sleep (see [`WaitPolicy`]).
+    fn wait_claim(&self, lane: usize, queue: usize, n: u64, deadline: Instant) -> Result<Outcome> {
+        let l = &self.lanes[lane];
+        let q = &l.queues[queue];
+        let spin_until = Instant::now() + self.policy.spin;
+        // 1. Spin.
+        loop {
+            if let Some(o) = self.check(lane, queue, n)? {
+                q.stats.completed_spinning.fetch_add(1, Ordering::Relaxed);
+                return Ok(o);
+            }
+            if Instant::now() >= spin_until {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        // 2.-3. Arm, re-check, sleep; again while time remains.
+        let irq = l.card.irq(queue)?;
+        loop {
+            irq.take();
+            l.card
+                .arm_irq(queue)
+                .map_err(|e| self.gone(lane, e.to_string()))?;
+            if let Some(o) = self.check(lane, queue, n)? {
+                q.stats.rechecks_hit.fetch_add(1, Ordering::Relaxed);
+                return Ok(o);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            q.stats.sleeps.fetch_add(1, Ordering::Relaxed);
+            if irq.wait(deadline - now)? > 0 {
+                q.stats.wakeups.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(o) = self.check(lane, queue, n)? {
+                return Ok(o);
+            }
+        }
+        // 4. Give up.
+        if let Some(o) = q.abandon(n) {
+            return Ok(o);
+        }
+        q.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+        Err(self.lost(lane, deadline))
+    }
+
+    fn check(&self, lane: usize, queue: usize, n: u64) -> Result<Option<Outcome>> {
+        let l = &self.lanes[lane];
+        let q = &l.queues[queue];
+        if let Some(o) = q.take(n) {
+            return Ok(Some(o));
+        }
+        q.pump(&l.card)
+            .map_err(|e| self.gone(lane, e.to_string()))?;
+        Ok(q.take(n))
+    }
+
+    /// Why a card stopped answering: gone (reads all ones or fail), links down, or a
+    /// plain timeout.
+    fn lost(&self, lane: usize, deadline: Instant) -> Error {
+        let card = &self.lanes[lane].card;
+        let waited = self
+            .policy
+            .timeout
+            .saturating_sub(deadline.saturating_duration_since(Instant::now()));
+        match card.read(regs::ID_MAGIC) {
+            Ok(m) if m == seqfab_contract::MAGIC => {}
+            Ok(m) => return self.gone(lane, format!("ID_MAGIC reads {m:#x}")),
+            Err(e) => return self.gone(lane, e.to_string()),
+        }
+        if let Ok(s) = card.read(regs::STATUS) {
+            let s = CardStatus::from_bits_truncate(s);
+            if !s.intersects(CardStatus::LINK_X | CardStatus::LINK_Y) {
+                return self.gone(lane, "both fabric links are down".into());
+            }
+        }
+        Error::Timeout {
+            waited_ms: waited.as_millis() as u64,
+        }
+    }
+
+    fn gone(&self, lane: usize, detail: String) -> Error {
+        Error::DeviceGone {
+            device: self.lanes[lane].card.device().to_string(),
+            detail,
+        }
+    }
+
+    /// Submits a request for `count` numbers without waiting (the pipelined API): up
+    /// to `CELLS` per queue outstanding. Completions are matched by tag.
+    pub fn submit(&self, count: u32) -> Result<Ticket<'_>> {
+        check_count(count)?;
+        let lane = self.active.load(Ordering::Relaxed);
+        let Some((queue, n)) = self.claim(lane) else {
+            return Err(Error::QueueFull { depth: CELLS });
+        };
+        self.ring(lane, queue, n, count)?;
+        Ok(Ticket {
+            seq: self,
+            lane,
+            queue,
+            n,
+            count,
+            issued: Instant::now(),
+            done: false,
+        })
+    }
+
+    /// The ticket's range if its answer is there; `Ok(None)` if not yet.
+    pub fn poll(&self, t: &mut Ticket<'_>) -> Result<Option<Range<u64>>> {
+        if t.done {
+            return Err(Error::BadArgument("ticket already answered".into()));
+        }
+        match self.check(t.lane, t.queue, t.n)? {
+            Some(o) => {
+                t.done = true;
+                outcome(o).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Waits for the ticket's range under the wait policy (from when it was issued).
+    /// A refused or lost request is not re-issued here: the error is returned.
+    pub fn wait(&self, mut t: Ticket<'_>) -> Result<Range<u64>> {
+        let deadline = t.issued + self.policy.timeout;
+        let r = self.wait_claim(t.lane, t.queue, t.n, deadline);
+        t.done = true;
+        let o = r?;
+        debug_assert_eq!(o.count, t.count);
+        outcome(o)
+    }
+
+    /// The wait-policy counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = Stats {
+            card_switches: self.switches.load(Ordering::Relaxed),
+            ..Stats::default()
+        };
+        for l in &self.lanes {
+            for q in &l.queues {
+                let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+                s.completed_spinning += g(&q.stats.completed_spinning);
+                s.sleeps += g(&q.stats.sleeps);
+                s.wakeups += g(&q.stats.wakeups);
+                s.rechecks_hit += g(&q.stats.rechecks_hit);
+                s.timeouts += g(&q.stats.timeouts);
+                s.strays += g(&q.stats.strays);
+            }
+        }
+        s
+    }
+
+    /// Requests outstanding on the active card (submitted and not yet answered).
+    pub fn outstanding(&self) -> usize {
+        let lane = self.active.load(Ordering::Relaxed);
+        self.lanes[lane].queues.iter().map(Queue::outstanding).sum()
+    }
+
+    /// The card requests go to now (0 or 1).
+    pub fn active_card(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// The open cards (for status and management-window use).
+    pub fn card(&self, k: usize) -> Option<&Card> {
+        self.lanes.get(k).map(|l| &l.card)
+    }
+}
+
+fn check_count(n: u32) -> Result<()> {
+    if n == 0 || n > MAX_COUNT {
+        return Err(Error::BadArgument(format!(
+            "count {n}: a request asks for 1..={MAX_COUNT} numbers"
+        )));
+    }
+    Ok(())
+}
+
+fn outcome(o: Outcome) -> Result<Range<u64>> {
+    match Status::from_code(o.status) {
+        Some(Status::Ok) => Ok(o.value..o.value + o.count as u64),
+        Some(Status::LimitReached) | Some(Status::WouldWrap) => Err(Error::LimitReached),
+        Some(Status::NotConfigured) => Err(Error::NotConfigured),
+        Some(Status::Timeout) => Err(Error::Timeout { waited_ms: 0 }),
+        Some(status) => Err(Error::Refused { status }),
+        None => Err(Error::Refused {
+            status: Status::Busy,
+        }),
+    }
+}

@@ -1,6 +1,8 @@
 //! A `seqfab-sim serve` process for a test: started in a temporary folder, waited for
 //! until its sockets exist, and stopped (and its folder removed) when dropped.
 
+#![allow(dead_code)] // each test binary that includes this uses part of it
+
 use seqfab_driver::{Card, Config, Options, Target};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;

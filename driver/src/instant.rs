@@ -141,10 +141,10 @@ impl InstantCard {
     /// Writes the completion of doorbell `d` on queue `q` into the ring.
     fn complete(&self, q: usize, d: Doorbell, may_raise: bool) {
         let (value, status) = loop {
-            let v = self.counter.load(Ordering::SeqCst);
+            let v = self.counter.load(Ordering::Acquire);
             let end = v.checked_add(d.count as u64);
             match end {
-                Some(e) if e <= self.limit.load(Ordering::SeqCst) => {
+                Some(e) if e <= self.limit.load(Ordering::Relaxed) => {
                     if self
                         .counter
                         .compare_exchange(v, e, Ordering::SeqCst, Ordering::SeqCst)
@@ -163,7 +163,7 @@ impl InstantCard {
         let log2 = self
             .reg(regs::queue_reg(q, regs::Q_RING_LOG2))
             .load(Ordering::Relaxed);
-        let index = self.produced[q].fetch_add(1, Ordering::SeqCst);
+        let index = self.produced[q].fetch_add(1, Ordering::AcqRel);
         let c = Completion {
             value,
             count: d.count,
@@ -184,7 +184,10 @@ impl InstantCard {
                 let _ = m.mem.write_beat(off as usize, &c.encode());
             }
         }
-        if may_raise && self.armed[q].swap(false, Ordering::SeqCst) {
+        if may_raise
+            && self.armed[q].load(Ordering::Acquire)
+            && self.armed[q].swap(false, Ordering::AcqRel)
+        {
             if let Some(fd) = self.irqs.lock().unwrap_or_else(|p| p.into_inner()).get(q) {
                 let _ = fd.write(1);
                 self.irqs_raised.fetch_add(1, Ordering::SeqCst);
@@ -205,8 +208,10 @@ impl InstantCard {
         if !control.contains(QueueControl::ENABLE) || !enabled {
             return;
         }
-        self.doorbells.fetch_add(1, Ordering::Relaxed);
-        match self.answer.load(Ordering::SeqCst) {
+        // A model's statistic: a plain load and store, no locked instruction.
+        let d0 = self.doorbells.load(Ordering::Relaxed);
+        self.doorbells.store(d0 + 1, Ordering::Relaxed);
+        match self.answer.load(Ordering::Acquire) {
             a if a == Answer::Instant as u32 => self.complete(q, d, true),
             a if a == Answer::Never as u32 => {}
             _ => self

@@ -83,7 +83,10 @@ fn unpack(value: u64, meta: u64) -> Outcome {
 }
 
 /// Counters of one queue (summed by the sequencer). Kept per queue, so threads on
-/// different queues do not share their cache lines.
+/// different queues do not share their cache lines. `completed_spinning`, counted on
+/// the fast path, is bumped with a plain load and store rather than a locked
+/// read-modify-write: exact for a queue used by one thread at a time, it may miss counts
+/// when threads race on one queue.
 #[derive(Default)]
 #[repr(align(64))]
 pub struct QueueStats {
@@ -104,6 +107,14 @@ pub struct Queue {
     head: AtomicU64,
     cells: Box<[Cell]>,
     pub stats: QueueStats,
+}
+
+impl QueueStats {
+    /// Counts a request answered while spinning (see the type's docs).
+    pub fn count_spinning(&self) {
+        let c = &self.completed_spinning;
+        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
 }
 
 impl Queue {
@@ -174,6 +185,34 @@ impl Queue {
                 continue; // another thread took entry h
             }
             moved += 1;
+            self.deliver(&c);
+        }
+    }
+
+    /// [`Queue::pump`] by the owner of claim `n`: its own answer, when it comes out of
+    /// the ring, is returned directly (the cell freed at once, no hand-over through it);
+    /// the others are delivered to their cells.
+    pub fn pump_for(&self, card: &Card, n: u64) -> seqfab_driver::Result<Option<Outcome>> {
+        loop {
+            let h = self.head.load(Ordering::Acquire);
+            let Some(c) = card.completion(self.q, h)? else {
+                return Ok(None);
+            };
+            if self
+                .head
+                .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            let cell = self.cell(n);
+            // Only this thread moves claim n's cell out of PENDING, besides `deliver`,
+            // which only runs for entries other threads took: so no race here.
+            if c.tag == n as u16 && cell.state.load(Ordering::Acquire) == state(n, PENDING) {
+                cell.state
+                    .store(state(n + CELLS as u64, FREE), Ordering::Release);
+                return Ok(Some(unpack(c.value, pack(&c))));
+            }
             self.deliver(&c);
         }
     }

@@ -231,38 +231,66 @@ impl Sequencer {
     /// One request on one card, re-issued while the card refuses it for a passing
     /// reason (a failover in progress) until the deadline.
     fn request(&self, lane: usize, count: u32) -> Result<Attempt> {
-        let deadline = Instant::now() + self.policy.timeout;
-        loop {
-            let (queue, n) = match self.claim(lane) {
-                Some(c) => c,
-                None => {
-                    // Every queue full: other threads' requests will free cells.
-                    if Instant::now() >= deadline {
-                        return Ok(Attempt::Lost(Error::QueueFull { depth: CELLS }));
-                    }
-                    self.pump_all(lane);
-                    std::hint::spin_loop();
-                    continue;
+        // The fast path: claim, ring, and the answer there at the first look, with no
+        // clock read at all.
+        if let Some((queue, n)) = self.claim(lane) {
+            if let Err(e) = self.ring(lane, queue, n, count) {
+                return Ok(Attempt::Lost(e));
+            }
+            if let Some(o) = self.check(lane, queue, n)? {
+                if o.status == Status::Ok as u8 {
+                    self.lanes[lane].queues[queue].stats.count_spinning();
+                    return Ok(Attempt::Done(o));
                 }
+                return self.request_slow(lane, count, Some(o));
+            }
+            let deadline = Instant::now() + self.policy.timeout;
+            return match self.wait_claim(lane, queue, n, deadline) {
+                Ok(o) if o.status == Status::Ok as u8 => Ok(Attempt::Done(o)),
+                Ok(o) => self.request_slow(lane, count, Some(o)),
+                Err(e) => Ok(Attempt::Lost(e)),
+            };
+        }
+        self.request_slow(lane, count, None)
+    }
+
+    /// The rest of [`Sequencer::request`]: no queue had room, or the answer was a
+    /// refusal. Re-issues while the refusal is a passing one (roles changing in a
+    /// failover) until the deadline.
+    fn request_slow(&self, lane: usize, count: u32, first: Option<Outcome>) -> Result<Attempt> {
+        let deadline = Instant::now() + self.policy.timeout;
+        let mut answer = first;
+        loop {
+            if let Some(o) = answer.take() {
+                match Status::from_code(o.status) {
+                    Some(
+                        Status::NotPrimary
+                        | Status::StaleEpoch
+                        | Status::Busy
+                        | Status::NotSecondary,
+                    ) if Instant::now() < deadline => {
+                        // Ask again: a new number; the refused one was never issued.
+                        std::thread::sleep(Duration::from_micros(50));
+                    }
+                    Some(Status::Timeout) => return Ok(Attempt::Lost(self.lost(lane, deadline))),
+                    _ => return Ok(Attempt::Done(o)),
+                }
+            }
+            let Some((queue, n)) = self.claim(lane) else {
+                // Every queue full: other threads' requests will free cells.
+                if Instant::now() >= deadline {
+                    return Ok(Attempt::Lost(Error::QueueFull { depth: CELLS }));
+                }
+                self.pump_all(lane);
+                std::hint::spin_loop();
+                continue;
             };
             if let Err(e) = self.ring(lane, queue, n, count) {
                 return Ok(Attempt::Lost(e));
             }
-            let o = match self.wait_claim(lane, queue, n, deadline) {
-                Ok(o) => o,
+            match self.wait_claim(lane, queue, n, deadline) {
+                Ok(o) => answer = Some(o),
                 Err(e) => return Ok(Attempt::Lost(e)),
-            };
-            match Status::from_code(o.status) {
-                Some(
-                    Status::NotPrimary | Status::StaleEpoch | Status::Busy | Status::NotSecondary,
-                ) if Instant::now() < deadline => {
-                    // Roles are changing: ask again (a new number; the refused one was
-                    // never issued).
-                    std::thread::sleep(Duration::from_micros(50));
-                    continue;
-                }
-                Some(Status::Timeout) => return Ok(Attempt::Lost(self.lost(lane, deadline))),
-                _ => return Ok(Attempt::Done(o)),
             }
         }
     }
@@ -299,7 +327,7 @@ impl Sequencer {
         // 1. Spin.
         loop {
             if let Some(o) = self.check(lane, queue, n)? {
-                q.stats.completed_spinning.fetch_add(1, Ordering::Relaxed);
+                q.stats.count_spinning();
                 return Ok(o);
             }
             if Instant::now() >= spin_until {
@@ -344,8 +372,12 @@ impl Sequencer {
         if let Some(o) = q.take(n) {
             return Ok(Some(o));
         }
-        q.pump(&l.card)
-            .map_err(|e| self.gone(lane, e.to_string()))?;
+        if let Some(o) = q
+            .pump_for(&l.card, n)
+            .map_err(|e| self.gone(lane, e.to_string()))?
+        {
+            return Ok(Some(o));
+        }
         Ok(q.take(n))
     }
 

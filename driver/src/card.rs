@@ -25,7 +25,7 @@ use seqfab_contract::frame::FrameType;
 use seqfab_contract::limits::{MAX_RING_LOG2, QUEUES};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
 use seqfab_contract::program::{
-    self, BringUp, Config, Identity, MgmtReply, RegisterAccess, RingSetup,
+    self, BringUp, Config, Identity, MgmtReply, RegisterAccess, RegisterWrite, RingSetup,
 };
 use seqfab_contract::regs::{self, Control};
 use seqfab_contract::ring::{Completion, ENTRY_BYTES};
@@ -279,6 +279,48 @@ impl Card {
         let phase = Completion::phase_of_pass(index >> log2);
         dma.mem
             .load_completion(dma.layout.ring_offset(q) + slot * ENTRY_BYTES, phase)
+    }
+
+    /// The DMA memory (every ring and the mirror), for a host agent that shares a
+    /// queue's ring with another process.
+    pub fn dma_memory(&self) -> Result<&DmaMemory> {
+        Ok(&self.dma()?.mem)
+    }
+
+    /// Byte offset of queue `q`'s ring in [`Card::dma_memory`].
+    pub fn ring_offset(&self, q: usize) -> Result<usize> {
+        Self::check_queue(q)?;
+        Ok(self.dma()?.layout.ring_offset(q))
+    }
+
+    /// Log2 of each ring's entries.
+    pub fn ring_log2(&self) -> Result<u32> {
+        Ok(self.dma()?.layout.ring_log2)
+    }
+
+    /// Stops queue `q` taking doorbells (its process is gone).
+    pub fn stop_queue(&self, q: usize) -> Result<()> {
+        Self::check_queue(q)?;
+        program::disable_queue(&mut Regs(self.backend.as_ref()), q)
+    }
+
+    /// Starts queue `q` afresh for a new owner: its ring zeroed, its producer index and
+    /// phase reset (a write of `Q_RING_LOG2`), doorbells taken again.
+    pub fn restart_queue(&self, q: usize) -> Result<()> {
+        Self::check_queue(q)?;
+        let dma = self.dma()?;
+        let base = dma.layout.ring_offset(q);
+        for k in (0..dma.layout.ring_bytes()).step_by(8) {
+            dma.mem.write64(base + k, 0)?;
+        }
+        fence(Ordering::Release);
+        let mut r = Regs(self.backend.as_ref());
+        r.write_reg(
+            regs::queue_reg(q, regs::Q_RING_LOG2),
+            dma.layout.ring_log2 as u64,
+        )?;
+        let c = regs::QueueControl::ENABLE | regs::QueueControl::IRQ_ENABLE;
+        r.write_reg(regs::queue_reg(q, regs::Q_CONTROL), c.bits())
     }
 
     /// Arms queue `q`'s interrupt for its next completion (one-shot).

@@ -59,6 +59,22 @@ impl DmaMemory {
         self.len
     }
 
+    /// Maps `len` bytes of memory another process shared with this one (the host agent
+    /// handing a queue's ring to an application).
+    pub fn from_fd(fd: std::os::fd::OwnedFd, len: usize) -> Result<Self> {
+        let err = |source| Error::DmaAlloc {
+            size: len,
+            hugetlb: false,
+            source,
+        };
+        let file = File::from(fd);
+        let map = memmap2::MmapOptions::new()
+            .len(len)
+            .map_raw(&file)
+            .map_err(err)?;
+        Ok(DmaMemory { file, map, len })
+    }
+
     /// A second mapping of the same memory (the fd duplicated, mapped again): what a
     /// device model in this process needs to write where the card would.
     pub fn try_clone(&self) -> Result<Self> {

@@ -21,6 +21,15 @@ impl Interrupt {
         })
     }
 
+    /// An interrupt whose eventfd another process handed over (the host agent).
+    pub fn from_fd(fd: std::os::fd::OwnedFd) -> Self {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        // SAFETY: `fd` is an owned eventfd descriptor; ownership moves into the EventFd,
+        // which closes it on drop, and nothing else holds it.
+        let fd = unsafe { EventFd::from_raw_fd(fd.into_raw_fd()) };
+        Interrupt { fd }
+    }
+
     /// The eventfd, as `vfio-ioctls` takes it.
     pub fn eventfd(&self) -> &EventFd {
         &self.fd

@@ -27,6 +27,16 @@ pub enum Error {
     /// The card refused the request for a reason that did not clear before the timeout.
     #[error("the request was refused ({status:?}) until the timeout")]
     Refused { status: Status },
+    /// The host agent could not be reached, or broke its protocol.
+    #[error("host agent: {0}")]
+    Agent(String),
+    /// The host agent said no: not allowed, the per-process limit, no free queue.
+    #[error("the host agent {by} refused: {reason} ({})", std::io::Error::from_raw_os_error(*errno))]
+    Denied {
+        by: String,
+        errno: i32,
+        reason: String,
+    },
     /// A count of 0 or above the card's maximum.
     #[error("bad argument: {0}")]
     BadArgument(String),

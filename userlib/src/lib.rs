@@ -29,8 +29,11 @@
 //! **Two cards.** [`Builder::card`] twice: requests go to one card and move to the other
 //! when it stops answering.
 
+pub mod agent;
 mod error;
+mod ffi;
 mod policy;
+pub mod port;
 mod queue;
 mod sequencer;
 

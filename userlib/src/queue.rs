@@ -29,9 +29,9 @@
 //! completion comes, the pumping thread frees the cell and the numbers become a gap:
 //! never delivered, never reused.
 
+use crate::port::Port;
 use seqfab_contract::limits::QUEUE_FIFO_DEPTH;
 use seqfab_contract::ring::Completion;
-use seqfab_driver::Card;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Outstanding requests per queue: the card's queue FIFO depth.
@@ -170,7 +170,7 @@ impl Queue {
     }
 
     /// Moves every landed completion out of the ring into its cell. Returns how many.
-    pub fn pump(&self, card: &Card) -> seqfab_driver::Result<usize> {
+    pub fn pump(&self, card: &dyn Port) -> seqfab_driver::Result<usize> {
         let mut moved = 0;
         loop {
             let h = self.head.load(Ordering::Acquire);
@@ -192,7 +192,7 @@ impl Queue {
     /// [`Queue::pump`] by the owner of claim `n`: its own answer, when it comes out of
     /// the ring, is returned directly (the cell freed at once, no hand-over through it);
     /// the others are delivered to their cells.
-    pub fn pump_for(&self, card: &Card, n: u64) -> seqfab_driver::Result<Option<Outcome>> {
+    pub fn pump_for(&self, card: &dyn Port, n: u64) -> seqfab_driver::Result<Option<Outcome>> {
         loop {
             let h = self.head.load(Ordering::Acquire);
             let Some(c) = card.completion(self.q, h)? else {

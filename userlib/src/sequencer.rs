@@ -12,9 +12,9 @@
 
 use crate::error::{Error, Result};
 use crate::policy::WaitPolicy;
+use crate::port::{Health, Port};
 use crate::queue::{Outcome, Queue, CELLS, MIN_RING_LOG2};
 use seqfab_contract::limits::{MAX_COUNT, QUEUES};
-use seqfab_contract::regs::{self, Status as CardStatus};
 use seqfab_contract::ring::Status;
 use seqfab_driver::{Backend, Card, Options, Target};
 use std::cell::Cell as StdCell;
@@ -22,10 +22,17 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// One card and the queues this sequencer holds on it.
+/// One card (or the queues granted on it) and the queues this sequencer holds there.
 struct Lane {
-    card: Card,
+    port: Box<dyn Port>,
     queues: Vec<Queue>,
+}
+
+impl Lane {
+    fn new(port: Box<dyn Port>) -> Lane {
+        let queues = port.queues().into_iter().map(Queue::new).collect();
+        Lane { port, queues }
+    }
 }
 
 /// A request in flight (the pipelined API). Dropping it unanswered gives the request up:
@@ -46,6 +53,37 @@ impl Drop for Ticket<'_> {
         if !self.done {
             let _ = self.seq.lanes[self.lane].queues[self.queue].abandon(self.n);
         }
+    }
+}
+
+/// A [`Ticket`] without its borrow of the [`Sequencer`], for the C ABI (`crate::ffi`),
+/// where the handle that holds it also holds the sequencer (an `Arc`) and so keeps it
+/// alive instead of a lifetime. Not `Clone`: one request, one owner. Turn it back into
+/// a ticket with [`Sequencer::ticket_from_raw`] on the sequencer that issued it.
+pub(crate) struct RawTicket {
+    lane: usize,
+    queue: usize,
+    n: u64,
+    count: u32,
+    issued: Instant,
+}
+
+impl Ticket<'_> {
+    /// The request, unborrowed and still outstanding; `None` if already answered.
+    pub(crate) fn into_raw(mut self) -> Option<RawTicket> {
+        if self.done {
+            return None;
+        }
+        // The request is now carried by the `RawTicket`: this ticket's drop must not
+        // give it up.
+        self.done = true;
+        Some(RawTicket {
+            lane: self.lane,
+            queue: self.queue,
+            n: self.n,
+            count: self.count,
+            issued: self.issued,
+        })
     }
 }
 
@@ -73,6 +111,8 @@ pub struct Stats {
 enum Source {
     Target(Target),
     Backend(Box<dyn Backend>),
+    /// The host agent's socket and how many queues to ask it for.
+    Agent(std::path::PathBuf, usize),
 }
 
 /// Builds a [`Sequencer`].
@@ -88,6 +128,13 @@ impl Builder {
     /// duplicate fabric.
     pub fn card(mut self, target: Target, node: u8) -> Self {
         self.cards.push((Source::Target(target), node));
+        self
+    }
+
+    /// Queues of this host's card granted by the host agent (`seqfabd`) at `socket`:
+    /// many processes share one card this way.
+    pub fn agent(mut self, socket: impl Into<std::path::PathBuf>, queues: usize) -> Self {
+        self.cards.push((Source::Agent(socket.into(), queues), 0));
         self
     }
 
@@ -134,16 +181,18 @@ impl Builder {
             let mut card = match source {
                 Source::Target(t) => Card::open(&t)?,
                 Source::Backend(b) => Card::with_backend(b)?,
+                Source::Agent(path, queues) => {
+                    let port = crate::agent::AgentPort::connect(&path, queues)?;
+                    lanes.push(Lane::new(Box::new(port)));
+                    continue;
+                }
             };
             card.bring_up(&Options {
                 node,
                 ring_log2,
                 ..Options::default()
             })?;
-            lanes.push(Lane {
-                card,
-                queues: (0..QUEUES).map(Queue::new).collect(),
-            });
+            lanes.push(Lane::new(Box::new(card)));
         }
         Ok(Sequencer {
             lanes,
@@ -305,7 +354,7 @@ impl Sequencer {
 
     fn ring(&self, lane: usize, queue: usize, n: u64, count: u32) -> Result<()> {
         let l = &self.lanes[lane];
-        if let Err(e) = l.card.doorbell(queue, count, n as u16) {
+        if let Err(e) = l.port.doorbell(l.queues[queue].q, count, n as u16) {
             l.queues[queue].unclaim(n);
             return Err(self.gone(lane, e.to_string()));
         }
@@ -315,7 +364,7 @@ impl Sequencer {
     fn pump_all(&self, lane: usize) {
         let l = &self.lanes[lane];
         for q in &l.queues {
-            let _ = q.pump(&l.card);
+            let _ = q.pump(l.port.as_ref());
         }
     }
 
@@ -336,11 +385,12 @@ impl Sequencer {
             std::hint::spin_loop();
         }
         // 2.-3. Arm, re-check, sleep; again while time remains.
-        let irq = l.card.irq(queue)?;
+        let hw = q.q;
+        let irq = l.port.irq(hw)?;
         loop {
             irq.take();
-            l.card
-                .arm_irq(queue)
+            l.port
+                .arm_irq(hw)
                 .map_err(|e| self.gone(lane, e.to_string()))?;
             if let Some(o) = self.check(lane, queue, n)? {
                 q.stats.rechecks_hit.fetch_add(1, Ordering::Relaxed);
@@ -373,7 +423,7 @@ impl Sequencer {
             return Ok(Some(o));
         }
         if let Some(o) = q
-            .pump_for(&l.card, n)
+            .pump_for(l.port.as_ref(), n)
             .map_err(|e| self.gone(lane, e.to_string()))?
         {
             return Ok(Some(o));
@@ -384,21 +434,14 @@ impl Sequencer {
     /// Why a card stopped answering: gone (reads all ones or fail), links down, or a
     /// plain timeout.
     fn lost(&self, lane: usize, deadline: Instant) -> Error {
-        let card = &self.lanes[lane].card;
         let waited = self
             .policy
             .timeout
             .saturating_sub(deadline.saturating_duration_since(Instant::now()));
-        match card.read(regs::ID_MAGIC) {
-            Ok(m) if m == seqfab_contract::MAGIC => {}
-            Ok(m) => return self.gone(lane, format!("ID_MAGIC reads {m:#x}")),
-            Err(e) => return self.gone(lane, e.to_string()),
-        }
-        if let Ok(s) = card.read(regs::STATUS) {
-            let s = CardStatus::from_bits_truncate(s);
-            if !s.intersects(CardStatus::LINK_X | CardStatus::LINK_Y) {
-                return self.gone(lane, "both fabric links are down".into());
-            }
+        match self.lanes[lane].port.health() {
+            Health::Alive => {}
+            Health::Gone(detail) => return self.gone(lane, detail),
+            Health::LinksDown => return self.gone(lane, "both fabric links are down".into()),
         }
         Error::Timeout {
             waited_ms: waited.as_millis() as u64,
@@ -407,7 +450,7 @@ impl Sequencer {
 
     fn gone(&self, lane: usize, detail: String) -> Error {
         Error::DeviceGone {
-            device: self.lanes[lane].card.device().to_string(),
+            device: self.lanes[lane].port.device().to_string(),
             detail,
         }
     }
@@ -430,6 +473,21 @@ impl Sequencer {
             issued: Instant::now(),
             done: false,
         })
+    }
+
+    /// The ticket again, from [`Ticket::into_raw`]. `raw` must come from this sequencer
+    /// (the C ABI checks); one from another would name another sequencer's cell (a
+    /// wrong answer or a panic on the index, never memory unsafety).
+    pub(crate) fn ticket_from_raw(&self, raw: RawTicket) -> Ticket<'_> {
+        Ticket {
+            seq: self,
+            lane: raw.lane,
+            queue: raw.queue,
+            n: raw.n,
+            count: raw.count,
+            issued: raw.issued,
+            done: false,
+        }
     }
 
     /// The ticket's range if its answer is there; `Ok(None)` if not yet.
@@ -488,9 +546,12 @@ impl Sequencer {
         self.active.load(Ordering::Relaxed)
     }
 
-    /// The open cards (for status and management-window use).
-    pub fn card(&self, k: usize) -> Option<&Card> {
-        self.lanes.get(k).map(|l| &l.card)
+    /// The devices requests can go to, in order.
+    pub fn devices(&self) -> Vec<String> {
+        self.lanes
+            .iter()
+            .map(|l| l.port.device().to_string())
+            .collect()
     }
 }
 

@@ -9,16 +9,15 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::Serve;
+use harness::{spawn_role, Serve};
 use seqfab::{Error, Sequencer};
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions};
 use seqfab_testbench::history::{History, RequestRecord};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -117,51 +116,35 @@ fn spawn(
     who: usize,
     tx: Option<Sender<(usize, Line)>>,
 ) -> Child {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
     let role = if env.iter().any(|(k, _)| *k == "SEQFAB_AGENT") {
         "agent_process"
     } else {
         "granted_app"
     };
-    cmd.args(["--exact", role, "--nocapture", "--test-threads=1"]);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    if let Some(u) = uid {
-        cmd.uid(u).gid(u);
-    }
-    cmd.stdout(Stdio::piped()).stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let Some(tx) = &tx else { continue };
-            let l = if let Some(q) = line.strip_prefix("granted ") {
-                Line::Granted(q.to_string())
-            } else if let Some(m) = line.strip_prefix("denied ") {
-                Line::Denied(m.to_string())
-            } else if let Some(r) = line.strip_prefix("rec ") {
-                let f: Vec<u64> = r.split(' ').map(|x| x.parse().unwrap()).collect();
-                Line::Rec(RequestRecord {
-                    node: who as u8,
-                    queue: 0,
-                    tag: 0,
-                    count: f[3] as u32,
-                    issued_cycle: f[0],
-                    completed_cycle: Some(f[1]),
-                    value: f[2],
-                    status: Some(Status::Ok as u8),
-                    epoch: 0,
-                })
-            } else {
-                continue;
-            };
-            if tx.send((who, l)).is_err() {
-                break;
-            }
-        }
-    });
-    child
+    spawn_role(role, env, uid, move |line| {
+        let Some(tx) = &tx else { return true };
+        let l = if let Some(q) = line.strip_prefix("granted ") {
+            Line::Granted(q.to_string())
+        } else if let Some(m) = line.strip_prefix("denied ") {
+            Line::Denied(m.to_string())
+        } else if let Some(r) = line.strip_prefix("rec ") {
+            let f: Vec<u64> = r.split(' ').map(|x| x.parse().unwrap()).collect();
+            Line::Rec(RequestRecord {
+                node: who as u8,
+                queue: 0,
+                tag: 0,
+                count: f[3] as u32,
+                issued_cycle: f[0],
+                completed_cycle: Some(f[1]),
+                value: f[2],
+                status: Some(Status::Ok as u8),
+                epoch: 0,
+            })
+        } else {
+            return true;
+        };
+        tx.send((who, l)).is_ok()
+    })
 }
 
 fn start_agent(s: &Serve, mode: &str, group: &str, queues: usize) -> (Child, std::path::PathBuf) {

@@ -3,7 +3,8 @@
 //! `libseqfab.a` and shared `libseqfab.so`), run as two processes at once against
 //! `seqfab-sim serve --manager` (card 0 as node 0, card 2 as node 2). Each must print
 //! the count it was asked for, strictly increasing; together they must never repeat a
-//! number. Also: a failure reported through `seqfab_strerror` and `seqfab_last_error`.
+//! number. Also: a failure reported through `seqfab_strerror` and `seqfab_last_error`,
+//! and `SEQFAB_RESULT_NOT_CONFIGURED` retried until the roles are set late (no manager).
 //!
 //! The library is built by running cargo from the test (`cargo build -p seqfab` with
 //! this build's target directory and profile: cargo's lock is free while tests run, and
@@ -12,7 +13,6 @@
 //! command (STYLE.md point 3).
 
 #[path = "common/serve.rs"]
-#[allow(dead_code)] // the harness serves every sim test; this one uses a few of its parts
 mod harness;
 
 use harness::Serve;
@@ -309,4 +309,39 @@ fn a_c_program_reports_errors_with_strerror_and_the_last_error() {
         err.contains(concat!("seqfab ", env!("CARGO_PKG_VERSION"))),
         "{err}"
     );
+}
+
+#[test]
+fn a_c_program_retries_not_configured_until_the_roles_are_set() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let exe = compile_numbers(dir.path(), Link::Static);
+    // No manager: the cards stay unconfigured until this test configures them.
+    let s = Serve::start(3, &[]);
+    let card0 = s.card(0);
+    let mut r = start(
+        &exe,
+        dir.path(),
+        "unconfigured",
+        &[card0.to_str().unwrap(), "0", "50"],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        r.child.try_wait().expect("wait").is_none(),
+        "numbers should still be retrying NOT_CONFIGURED; stderr:\n{}",
+        std::fs::read_to_string(&r.stderr).unwrap_or_default()
+    );
+    // Set the roles through card 1's management window, as the manager would (card 2
+    // is brought up too: a card acknowledges a CONFIG once its host brought it up).
+    let via = harness::bring_up(&s.card(1), 1);
+    let _card2 = harness::bring_up(&s.card(2), 2);
+    harness::configure(&via, 3);
+    let (code, out, err) = finish(r, Duration::from_secs(60));
+    numbers_of("numbers (configured late)", (code, out, err.clone()), 50);
+    let retries: u64 = err
+        .split(" not-configured retries")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no retry count in stderr:\n{err}"));
+    assert!(retries > 0, "{err}");
 }

@@ -7,7 +7,7 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::{bring_up, configure, wait_completion, Serve};
+use harness::{bring_up, configure, spawn_role, wait_completion, Serve};
 use seqfab_contract::limits::QUEUES;
 use seqfab_contract::regs;
 use seqfab_contract::ring::Status;
@@ -17,10 +17,10 @@ use seqfab_driver::vfio_user::wire::{
 };
 use seqfab_driver::{Card, Error, Options, Target};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::process::{Command as Process, Stdio};
+use std::process::Command as Process;
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
@@ -163,30 +163,16 @@ fn spawn_client(
     tx: std::sync::mpsc::Sender<(usize, u64)>,
     who: usize,
 ) -> std::process::Child {
-    let mut child = Process::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "client_process",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("SEQFAB_TEST_CARD", s.card(node))
-        .env("SEQFAB_TEST_NODE", node.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(v) = line.strip_prefix("num ") {
-                if tx.send((who, v.parse().unwrap())).is_err() {
-                    break;
-                }
-            }
+    let env = [
+        ("SEQFAB_TEST_CARD", s.card(node).display().to_string()),
+        ("SEQFAB_TEST_NODE", node.to_string()),
+    ];
+    spawn_role("client_process", &env, None, move |line| {
+        match line.strip_prefix("num ") {
+            Some(v) => tx.send((who, v.parse().unwrap())).is_ok(),
+            None => true,
         }
-    });
-    child
+    })
 }
 
 #[test]

@@ -8,7 +8,7 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::Serve;
+use harness::{spawn_role, Serve};
 use seqfab::{Error, Sequencer};
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions};
@@ -72,6 +72,7 @@ fn app_process() {
     }
     let st = seq.stats();
     println!("stats {} {}", st.card_switches, st.timeouts);
+    println!("end");
 }
 
 enum Line {
@@ -93,40 +94,35 @@ enum Line {
 }
 
 fn spawn_app(cards: &str, requests: u64, who: usize, tx: Sender<(usize, Line)>) -> Child {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "app_process", "--nocapture", "--test-threads=1"])
-        .env("SEQFAB_APP_CARDS", cards)
-        .env("SEQFAB_APP_REQUESTS", requests.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let l = match f.as_slice() {
-                ["ready"] => Line::Ready,
-                ["rec", i, c, s, n] => Line::Rec {
-                    issued: i.parse().unwrap(),
-                    completed: c.parse().unwrap(),
-                    start: s.parse().unwrap(),
-                    count: n.parse().unwrap(),
-                },
-                ["err", i, c, ..] => Line::Err {
-                    issued: i.parse().unwrap(),
-                    completed: c.parse().unwrap(),
-                },
-                ["stats", s, _] => Line::Stats {
-                    switches: s.parse().unwrap(),
-                },
-                _ => continue,
-            };
-            let _ = tx.send((who, l));
-        }
-        let _ = tx.send((who, Line::End));
-    });
-    child
+    let env = [
+        ("SEQFAB_APP_CARDS", cards.to_string()),
+        ("SEQFAB_APP_REQUESTS", requests.to_string()),
+    ];
+    spawn_role("app_process", &env, None, move |line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let l = match f.as_slice() {
+            ["ready"] => Line::Ready,
+            ["rec", i, c, s, n] => Line::Rec {
+                issued: i.parse().unwrap(),
+                completed: c.parse().unwrap(),
+                start: s.parse().unwrap(),
+                count: n.parse().unwrap(),
+            },
+            ["err", i, c, ..] => Line::Err {
+                issued: i.parse().unwrap(),
+                completed: c.parse().unwrap(),
+            },
+            ["stats", s, _] => Line::Stats {
+                switches: s.parse().unwrap(),
+            },
+            ["end"] => Line::End,
+            _ => return true,
+        };
+        // Keep reading to the end even when nobody listens: a child whose pipe closes
+        // dies of SIGPIPE.
+        let _ = tx.send((who, l));
+        true
+    })
 }
 
 /// What the apps reported.

@@ -128,3 +128,40 @@ pub fn wait_completion(card: &Card, q: usize, index: u64) -> seqfab_contract::ri
         std::thread::sleep(Duration::from_micros(200));
     }
 }
+
+/// Runs this test binary again, as another process, in the role of its test `role` (a
+/// test that does nothing unless its environment variables are set), with `env` and,
+/// if given, as user and group `uid`. Each line the child prints is handed to `on_line`
+/// on a thread of its own, until `on_line` returns false or the child's output ends
+/// (stop early only when the child is about to be killed: writing to the closed pipe
+/// kills it with SIGPIPE).
+pub fn spawn_role(
+    role: &str,
+    env: &[(&str, String)],
+    uid: Option<u32>,
+    mut on_line: impl FnMut(&str) -> bool + Send + 'static,
+) -> Child {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    cmd.args(["--exact", role, "--nocapture", "--test-threads=1"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(u) = uid {
+        cmd.uid(u).gid(u);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the test binary runs");
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !on_line(&line) {
+                break;
+            }
+        }
+    });
+    child
+}

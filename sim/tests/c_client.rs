@@ -94,6 +94,11 @@ fn seqfab_library() -> &'static Path {
                 b.artifacts.display()
             );
         }
+        // The shared library's SONAME is libseqfab.so.0 (userlib/build.rs): the name a
+        // program linked with it loads, as an installed library would provide it.
+        let soname = b.artifacts.join("libseqfab.so.0");
+        let _ = std::fs::remove_file(&soname);
+        std::os::unix::fs::symlink("libseqfab.so", &soname).expect("libseqfab.so.0 link");
         b.artifacts
     })
 }

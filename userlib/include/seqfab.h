@@ -245,6 +245,22 @@ seqfab_result seqfab_open(const char *target,
                           struct seqfab_sequencer **out);
 
 /**
+ * Asks this host's agent (`seqfabd`, listening on `socket`) for `queues` queues of its
+ * card and returns a sequencer over them: how many processes on one host share a card.
+ * `options` may be NULL; its card fields (`second_target`, `ring_log2`) are not used
+ * here. A refusal (not in the agent's group, the per-process limit, no free queue)
+ * is `SEQFAB_RESULT_DENIED`, with the agent's reason in `seqfab_last_error`.
+ *
+ * # Safety
+ * `socket` is NULL or a NUL-terminated string; `options` is NULL or points to a
+ * `seqfab_options`; `out` is NULL or writable.
+ */
+seqfab_result seqfab_open_agent(const char *socket,
+                                uint32_t queues,
+                                const struct seqfab_options *options,
+                                struct seqfab_sequencer **out);
+
+/**
  * Releases the caller's reference on the sequencer; the cards are closed once no
  * ticket holds one either (release every ticket first: the ticket rule at
  * `seqfab_submit`). NULL is ignored. No other thread may still be using

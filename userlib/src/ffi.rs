@@ -537,6 +537,48 @@ pub unsafe extern "C" fn seqfab_open(
     })
 }
 
+/// Asks this host's agent (`seqfabd`, listening on `socket`) for `queues` queues of its
+/// card and returns a sequencer over them: how many processes on one host share a card.
+/// `options` may be NULL; its card fields (`second_target`, `ring_log2`) are not used
+/// here. A refusal (not in the agent's group, the per-process limit, no free queue)
+/// is `SEQFAB_RESULT_DENIED`, with the agent's reason in `seqfab_last_error`.
+///
+/// # Safety
+/// `socket` is NULL or a NUL-terminated string; `options` is NULL or points to a
+/// `seqfab_options`; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn seqfab_open_agent(
+    socket: *const c_char,
+    queues: u32,
+    options: *const seqfab_options,
+    out: *mut *mut seqfab_sequencer,
+) -> seqfab_result {
+    guard(|| {
+        let out = out_ptr(out, "out")?;
+        // SAFETY: non-null and aligned; writable by the caller's contract.
+        unsafe { out.as_ptr().write(ptr::null_mut()) };
+        // SAFETY: NULL or a NUL-terminated string (the caller's contract).
+        let socket = unsafe { c_str(socket, "socket") }?;
+        let o = if options.is_null() {
+            seqfab_options::default()
+        } else if !options.is_aligned() {
+            return Err(null("options"));
+        } else {
+            // SAFETY: non-null and aligned; points to a `seqfab_options` (the caller's
+            // contract). Every bit pattern of its fields is a valid value.
+            unsafe { options.read() }
+        };
+        let seq = Sequencer::builder()
+            .agent(socket, queues.max(1) as usize)
+            .spin(Duration::from_nanos(o.spin_ns))
+            .timeout(Duration::from_nanos(o.timeout_ns))
+            .open()?;
+        // SAFETY: as above.
+        unsafe { out.as_ptr().write(into_handle(seq)) };
+        Ok(())
+    })
+}
+
 /// Releases the caller's reference on the sequencer; the cards are closed once no
 /// ticket holds one either (release every ticket first: the ticket rule at
 /// `seqfab_submit`). NULL is ignored. No other thread may still be using

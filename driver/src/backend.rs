@@ -28,6 +28,14 @@ pub trait Backend: Send + Sync {
     /// Routes the card's per-queue interrupt vectors (MSI-X) to `irqs`, vector q to
     /// `irqs[q]`.
     fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()>;
+    /// An fd and an offset in it from which another process can map queue `q`'s
+    /// doorbell page (4 KiB), so that its doorbells are plain stores: what the host agent
+    /// hands a process for a syscall-free fast path. `None` if the transport has no such
+    /// thing (vfio-user: the BAR is not mappable, every access is a message).
+    fn export_doorbell(&self, q: usize) -> Option<Result<(std::os::fd::OwnedFd, u64)>> {
+        let _ = q;
+        None
+    }
 }
 
 /// A shared backend (a test keeps a handle on the device model it gave the card).
@@ -52,6 +60,9 @@ impl<T: Backend + ?Sized> Backend for std::sync::Arc<T> {
     }
     fn set_irqs(&self, irqs: &[Interrupt]) -> Result<()> {
         (**self).set_irqs(irqs)
+    }
+    fn export_doorbell(&self, q: usize) -> Option<Result<(std::os::fd::OwnedFd, u64)>> {
+        (**self).export_doorbell(q)
     }
 }
 

@@ -298,6 +298,12 @@ impl Card {
         Ok(self.dma()?.layout.ring_log2)
     }
 
+    /// An fd and offset from which another process can map queue `q`'s doorbell page
+    /// (see [`Backend::export_doorbell`]); `None` when the transport has none.
+    pub fn export_doorbell(&self, q: usize) -> Option<Result<(std::os::fd::OwnedFd, u64)>> {
+        self.backend.export_doorbell(q)
+    }
+
     /// Stops queue `q` taking doorbells (its process is gone).
     pub fn stop_queue(&self, q: usize) -> Result<()> {
         Self::check_queue(q)?;

@@ -27,6 +27,22 @@ impl Bar {
         Bar { map, len }
     }
 
+    /// Maps `len` bytes at `offset` of `fd` (a VFIO device fd another process handed
+    /// over, for one queue's doorbell page).
+    pub fn map_shared(fd: std::os::fd::OwnedFd, offset: u64, len: usize) -> Result<Bar> {
+        let file = std::fs::File::from(fd);
+        let map = memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(len)
+            .map_raw(&file)
+            .map_err(|source| Error::Vfio {
+                device: "a shared BAR page".into(),
+                call: "mmap",
+                source,
+            })?;
+        Ok(Bar::new(map))
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

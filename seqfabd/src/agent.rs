@@ -142,18 +142,16 @@ fn restart_drained(s: &Shared) {
     }
 }
 
-fn reply(
-    stream: &UnixStream,
-    to: &Header,
-    r: Result<(Vec<u8>, Vec<i32>), (i32, String)>,
-) -> std::io::Result<()> {
-    let (payload, fds, f, error) = match r {
-        Ok((p, fds)) => (p, fds, flags::TYPE_REPLY, 0),
+fn reply(stream: &UnixStream, to: &Header, r: Answer) -> std::io::Result<()> {
+    // `_keep` holds a descriptor that `fds` names open until the reply is sent.
+    let (payload, fds, f, error, _keep) = match r {
+        Ok((p, fds, keep)) => (p, fds, flags::TYPE_REPLY, 0, keep),
         Err((errno, why)) => (
             why.into_bytes(),
             Vec::new(),
             flags::TYPE_REPLY | flags::ERROR,
             errno as u32,
+            None,
         ),
     };
     let h = Header {
@@ -238,7 +236,9 @@ fn holds(s: &Shared, conn: u64, q: usize) -> bool {
         .is_some_and(|slot| *slot == Slot::Granted { conn })
 }
 
-type Answer = Result<(Vec<u8>, Vec<i32>), (i32, String)>;
+/// A reply's payload and fds (and an fd to keep open until the reply is sent), or an
+/// errno and why.
+type Answer = Result<(Vec<u8>, Vec<i32>, Option<std::os::fd::OwnedFd>), (i32, String)>;
 
 fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
     use nix::errno::Errno;
@@ -275,17 +275,40 @@ fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
             ) else {
                 return Err((Errno::EIO as i32, "the card is not brought up".into()));
             };
+            // On VFIO the doorbell page itself travels, for a syscall-free doorbell.
+            let page = match card.export_doorbell(q) {
+                Some(Ok(p)) => Some(p),
+                Some(Err(e)) => {
+                    log(format!(
+                        "queue {q}: doorbell page not exported ({e}): doorbells by message"
+                    ));
+                    None
+                }
+                None => None,
+            };
             slots[q] = Slot::Granted { conn };
-            log(format!("queue {q} granted to connection {conn}"));
+            log(format!(
+                "queue {q} granted to connection {conn} (doorbell {})",
+                if page.is_some() {
+                    "page mapped"
+                } else {
+                    "by message"
+                }
+            ));
             let g = Grant {
                 queue: q as u32,
                 ring_log2: log2,
                 ring_offset: off as u64,
                 dma_len: mem.len() as u64,
                 node: s.opts.node as u32,
+                doorbell_page: page.as_ref().map(|p| p.1),
                 device: card.device().to_string(),
             };
-            Ok((g.encode(), vec![mem.fd().as_raw_fd(), irq.fd().as_raw_fd()]))
+            let mut fds = vec![mem.fd().as_raw_fd(), irq.fd().as_raw_fd()];
+            fds.extend(page.as_ref().map(|p| p.0.as_raw_fd()));
+            // `page`'s fd stays open until the reply is sent (it is dropped after).
+            let encoded = g.encode();
+            Ok((encoded, fds, page.map(|p| p.0)))
         }
         wire::DOORBELL => {
             let (Ok(q), Ok(count), Ok(tag)) = (r.u32(), r.u32(), r.u32()) else {
@@ -296,7 +319,7 @@ fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
             }
             s.card
                 .doorbell(q as usize, count, tag as u16)
-                .map(|()| (Vec::new(), Vec::new()))
+                .map(|()| (Vec::new(), Vec::new(), None))
                 .map_err(|e| (Errno::EIO as i32, e.to_string()))
         }
         wire::ARM => {
@@ -310,13 +333,17 @@ fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
             s.card
                 .arm_irq(q as usize)
                 .and_then(|()| s.card.read(regs::queue_reg(q as usize, regs::Q_STATUS)))
-                .map(|_| (Vec::new(), Vec::new()))
+                .map(|_| (Vec::new(), Vec::new(), None))
                 .map_err(|e| (Errno::EIO as i32, e.to_string()))
         }
         wire::HEALTH => {
             let magic = s.card.read(regs::ID_MAGIC).unwrap_or(u64::MAX);
             let status = s.card.read(regs::STATUS).unwrap_or(0);
-            Ok((Payload::default().u64(magic).u64(status).0, Vec::new()))
+            Ok((
+                Payload::default().u64(magic).u64(status).0,
+                Vec::new(),
+                None,
+            ))
         }
         _ => Err((
             Errno::ENOSYS as i32,

@@ -7,22 +7,23 @@
 //! multi-process and its AF_XDP driver) is:
 //!
 //! - the card's DMA memory (a memfd), which the process maps to read its queue's ring;
-//! - the queue's interrupt eventfd.
+//! - the queue's interrupt eventfd;
+//! - on a VFIO card, the device fd and the offset of the queue's doorbell page, which the
+//!   process maps (one 4 KiB page) so that its doorbell is one store, with no syscall.
 //!
-//! Doorbells and interrupt arming go to the agent as messages on the same connection,
-//! and the agent writes only the registers of the queues that connection holds. This is
-//! the trust model. A granted process can read every queue's ring (numbers are not
-//! secrets), but it cannot ring, arm or configure anything but its own queue, and it
-//! cannot reach the card's registers.
+//! Arming the interrupt (the sleep path only) goes to the agent as a message, and so do
+//! doorbells where no page could be handed over (vfio-user). The agent writes only the
+//! registers of the queues that connection holds. This is the trust model:
+//! - A granted process can read every queue's ring (numbers are not secrets).
+//! - Through messages, it cannot ring, arm or configure anything but its own queue.
+//! - On VFIO, it holds the device fd. A process that means harm could map more of BAR0
+//!   from it than its doorbell page. That is DPDK multi-process's trust model (the
+//!   secondary processes share the device), and the reason the socket admits only the
+//!   agent's group.
 //!
 //! When the connection closes (the process exits, or is killed), the agent stops the
 //! queue. It then lets the answers still in flight drain, and restarts the queue for the
 //! next process: ring zeroed, producer index reset.
-//!
-//! The doorbell message costs a syscall. For a simulated card that changes nothing (its
-//! doorbell is a socket message anyway). For a VFIO card, the syscall-free fast path
-//! needs the doorbell page mapped into the process: see `userlib/README.md`, "Host
-//! agent", for what is and is not built.
 //!
 //! The messages are framed like vfio-user's (`seqfab_driver::vfio_user::socket`): a
 //! 16-byte header, a payload, and descriptors with the first byte. An error reply
@@ -30,14 +31,17 @@
 
 use crate::error::{Error, Result};
 use crate::port::{Health, Port};
+use seqfab_contract::doorbell::Doorbell;
 use seqfab_contract::ring::{Completion, ENTRY_BYTES};
 use seqfab_driver::dma::DmaMemory;
 use seqfab_driver::irq::Interrupt;
+use seqfab_driver::mmio::Bar;
 use seqfab_driver::vfio_user::socket::{self, RecvError};
 use seqfab_driver::vfio_user::wire::{flags, Header, Payload, Reader};
 use std::io;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{fence, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -66,6 +70,10 @@ pub struct Grant {
     pub dma_len: u64,
     /// The card's node id.
     pub node: u32,
+    /// `Some(offset)`: a third fd comes with the grant, and the queue's doorbell page is
+    /// at `offset` in it (a VFIO card): map it and ring with a plain store. `None`:
+    /// doorbells go to the agent as messages.
+    pub doorbell_page: Option<u64>,
     /// The card, for messages.
     pub device: String,
 }
@@ -78,6 +86,8 @@ impl Grant {
             .u64(self.ring_offset)
             .u64(self.dma_len)
             .u32(self.node)
+            .u32(self.doorbell_page.is_some() as u32)
+            .u64(self.doorbell_page.unwrap_or(0))
             .bytes(self.device.as_bytes())
             .0
     }
@@ -90,9 +100,19 @@ impl Grant {
             ring_offset: r.u64().ok()?,
             dma_len: r.u64().ok()?,
             node: r.u32().ok()?,
+            doorbell_page: {
+                let mapped = r.u32().ok()? != 0;
+                let offset = r.u64().ok()?;
+                mapped.then_some(offset)
+            },
             device: String::from_utf8_lossy(r.rest()).into_owned(),
         })
     }
+}
+
+/// Maps the one page at `offset` of `fd`: a queue's doorbell page of a VFIO card.
+fn map_doorbell(fd: std::os::fd::OwnedFd, offset: u64) -> Result<Bar> {
+    Ok(Bar::map_shared(fd, offset, 4096)?)
 }
 
 /// How long a request to the agent waits for its reply.
@@ -103,7 +123,16 @@ pub struct AgentPort {
     path: PathBuf,
     device: String,
     conn: Mutex<(UnixStream, u16)>,
-    grants: Vec<(Grant, DmaMemory, Interrupt)>,
+    grants: Vec<Granted>,
+}
+
+/// One granted queue, as this process holds it.
+struct Granted {
+    grant: Grant,
+    mem: DmaMemory,
+    irq: Interrupt,
+    /// The queue's doorbell page, when the agent could hand it over.
+    doorbell: Option<Bar>,
 }
 
 fn agent_error(path: &Path, e: io::Error) -> Error {
@@ -135,31 +164,42 @@ impl AgentPort {
             grants: Vec::new(),
         };
         for _ in 0..queues.max(1) {
-            let (payload, mut fds) = port.request(wire::GRANT, &[])?;
+            let (payload, fds) = port.request(wire::GRANT, &[])?;
             let g = Grant::decode(&payload)
                 .ok_or_else(|| Error::Agent("the agent's grant is malformed".into()))?;
-            if fds.len() != 2 {
+            let want = 2 + g.doorbell_page.is_some() as usize;
+            if fds.len() != want {
                 return Err(Error::Agent(format!(
-                    "the agent's grant carried {} descriptors, not 2",
+                    "the agent's grant carried {} descriptors, not {want}",
                     fds.len()
                 )));
             }
-            let irq = Interrupt::from_fd(fds.pop().expect("two fds"));
-            let mem = DmaMemory::from_fd(fds.pop().expect("two fds"), g.dma_len as usize)?;
+            let mut fds = fds.into_iter();
+            let mem = DmaMemory::from_fd(fds.next().expect("counted"), g.dma_len as usize)?;
+            let irq = Interrupt::from_fd(fds.next().expect("counted"));
+            let doorbell = match (g.doorbell_page, fds.next()) {
+                (Some(offset), Some(fd)) => Some(map_doorbell(fd, offset)?),
+                _ => None,
+            };
             if g.ring_offset as usize + (ENTRY_BYTES << g.ring_log2) > mem.len() {
                 return Err(Error::Agent(
                     "the granted ring lies outside the DMA memory".into(),
                 ));
             }
             port.device = format!("{} queue {} via {}", g.device, g.queue, path.display());
-            port.grants.push((g, mem, irq));
+            port.grants.push(Granted {
+                grant: g,
+                mem,
+                irq,
+                doorbell,
+            });
         }
         Ok(port)
     }
 
     /// The queues granted.
     pub fn grants(&self) -> impl Iterator<Item = &Grant> {
-        self.grants.iter().map(|g| &g.0)
+        self.grants.iter().map(|g| &g.grant)
     }
 
     fn request(
@@ -199,10 +239,10 @@ impl AgentPort {
         Ok((m.payload, m.fds))
     }
 
-    fn grant(&self, q: usize) -> seqfab_driver::Result<&(Grant, DmaMemory, Interrupt)> {
+    fn grant(&self, q: usize) -> seqfab_driver::Result<&Granted> {
         self.grants
             .iter()
-            .find(|g| g.0.queue as usize == q)
+            .find(|g| g.grant.queue as usize == q)
             .ok_or_else(|| seqfab_driver::Error::BadParameter(format!("queue {q} is not granted")))
     }
 
@@ -217,10 +257,18 @@ impl Port for AgentPort {
     }
 
     fn queues(&self) -> Vec<usize> {
-        self.grants.iter().map(|g| g.0.queue as usize).collect()
+        self.grants.iter().map(|g| g.grant.queue as usize).collect()
     }
 
     fn doorbell(&self, q: usize, count: u32, tag: u16) -> seqfab_driver::Result<()> {
+        if let Some(bar) = &self.grant(q)?.doorbell {
+            // The fast path: one store to the queue's own doorbell page, no syscall.
+            let word = Doorbell { count, tag }
+                .encode()
+                .map_err(|e| seqfab_driver::Error::BadParameter(e.to_string()))?;
+            fence(Ordering::Release);
+            return bar.write64(0, word);
+        }
         let payload = Payload::default()
             .u32(q as u32)
             .u32(count)
@@ -242,7 +290,7 @@ impl Port for AgentPort {
     }
 
     fn completion(&self, q: usize, index: u64) -> seqfab_driver::Result<Option<Completion>> {
-        let (g, mem, _) = self.grant(q)?;
+        let Granted { grant: g, mem, .. } = self.grant(q)?;
         let slot = (index & ((1 << g.ring_log2) - 1)) as usize;
         let phase = Completion::phase_of_pass(index >> g.ring_log2);
         mem.load_completion(g.ring_offset as usize + slot * ENTRY_BYTES, phase)
@@ -255,7 +303,7 @@ impl Port for AgentPort {
     }
 
     fn irq(&self, q: usize) -> seqfab_driver::Result<&Interrupt> {
-        Ok(&self.grant(q)?.2)
+        Ok(&self.grant(q)?.irq)
     }
 
     fn health(&self) -> Health {
@@ -270,5 +318,92 @@ impl Port for AgentPort {
             }
             Err(e) => Health::Gone(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seqfab_driver::vfio_user::socket::send;
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+    use std::os::unix::net::UnixListener;
+
+    fn memfd(len: u64) -> std::fs::File {
+        let fd =
+            nix::sys::memfd::memfd_create(c"t", nix::sys::memfd::MemFdCreateFlag::empty()).unwrap();
+        let f = std::fs::File::from(fd);
+        f.set_len(len).unwrap();
+        f
+    }
+
+    /// A one-grant agent that hands over a doorbell page (as seqfabd does for a VFIO
+    /// card) and reports every later command it receives.
+    fn fake_agent(
+        path: &Path,
+        device: std::fs::File,
+        page: u64,
+    ) -> std::thread::JoinHandle<Vec<u16>> {
+        let listener = UnixListener::bind(path).unwrap();
+        std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            let m = socket::recv(&s).unwrap();
+            assert_eq!(m.header.command, wire::GRANT);
+            let dma = memfd(1 << 16);
+            let irq = Interrupt::new().unwrap();
+            let g = Grant {
+                queue: 1,
+                ring_log2: 8,
+                ring_offset: 8192,
+                dma_len: 1 << 16,
+                node: 0,
+                doorbell_page: Some(page),
+                device: "fake".into(),
+            };
+            let h = Header {
+                msg_id: m.header.msg_id,
+                command: wire::GRANT,
+                flags: flags::TYPE_REPLY,
+                ..Header::default()
+            };
+            let fds = [
+                dma.as_fd().as_raw_fd(),
+                irq.fd().as_raw_fd(),
+                device.as_fd().as_raw_fd(),
+            ];
+            send(&s, h, &g.encode(), &fds).unwrap();
+            let mut later = Vec::new();
+            while let Ok(m) = socket::recv(&s) {
+                later.push(m.header.command);
+            }
+            later
+        })
+    }
+
+    #[test]
+    fn a_granted_doorbell_page_is_rung_with_a_store_not_a_message() {
+        let dir = std::env::temp_dir().join(format!("seqfab-agent-test-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("agent.sock");
+        let _ = std::fs::remove_file(&path);
+        let page = 0x1_1000;
+        let device = memfd(page + 4096);
+        let reader: OwnedFd = device.try_clone().unwrap().into();
+        let agent = fake_agent(&path, device, page);
+        let port = AgentPort::connect(&path, 1).unwrap();
+        assert_eq!(port.queues(), vec![1]);
+        port.doorbell(1, 5, 7).unwrap();
+        let bar = Bar::map_shared(reader, page, 4096).unwrap();
+        let word = Doorbell { count: 5, tag: 7 }.encode().unwrap();
+        assert_eq!(
+            bar.read64(0).unwrap(),
+            word,
+            "the doorbell landed in the page"
+        );
+        drop(port);
+        assert!(
+            agent.join().unwrap().is_empty(),
+            "no doorbell message went to the agent"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

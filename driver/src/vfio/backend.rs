@@ -135,6 +135,31 @@ impl Backend for VfioBackend {
             ))
         })
     }
+
+    /// The device fd (duplicated) and the offset of queue `q`'s doorbell page in it:
+    /// BAR0's region offset plus the doorbell's offset in BAR0. Each doorbell has a page
+    /// of its own (`docs/registers.md`), so this page holds nothing else.
+    fn export_doorbell(&self, q: usize) -> Option<Result<(std::os::fd::OwnedFd, u64)>> {
+        if q >= QUEUES {
+            return Some(Err(Error::BadParameter(format!(
+                "queue {q}: the card has 0..{QUEUES}"
+            ))));
+        }
+        let bar0 = self
+            .device
+            .region(vfio_bindings::bindings::vfio::VFIO_PCI_BAR0_REGION_INDEX);
+        let offset = bar0.offset + seqfab_contract::regs::doorbell(q) as u64;
+        Some(
+            self.device
+                .dup_fd()
+                .map(|fd| (fd, offset))
+                .map_err(|source| Error::Vfio {
+                    device: self.bdf.clone(),
+                    call: "dup(device fd)",
+                    source,
+                }),
+        )
+    }
 }
 
 impl Drop for VfioBackend {

@@ -269,6 +269,19 @@ impl VfioDeviceOps for FakeDevice {
         Ok(MmapRaw::from(map))
     }
 
+    fn dup_fd(&self) -> io::Result<std::os::fd::OwnedFd> {
+        // A memfd the size of the region's offset plus BAR0 stands in for the device fd:
+        // a process can map a doorbell page from it, and the test reads what was written.
+        let fd = nix::sys::memfd::memfd_create(
+            c"fake-vfio-device",
+            nix::sys::memfd::MemFdCreateFlag::empty(),
+        )?;
+        let f = std::fs::File::from(fd);
+        let bar0 = self.0.host().bar0;
+        f.set_len(bar0.offset + bar0.size)?;
+        Ok(f.into())
+    }
+
     fn irq_count(&self, index: u32) -> u32 {
         let _ = self.0.call(Call::IrqCount(index), None);
         match index {

@@ -196,6 +196,12 @@ impl VfioDeviceOps for RealDevice {
         self.device.get_irq_info(index).map_or(0, |irq| irq.count)
     }
 
+    fn dup_fd(&self) -> io::Result<std::os::fd::OwnedFd> {
+        // SAFETY: the raw fd is the device's, open for as long as `self.device` lives,
+        // which outlasts this borrow; `try_clone_to_owned` dup(2)s it into a new fd.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.device.as_raw_fd()) }.try_clone_to_owned()
+    }
+
     fn enable_msix(&self, fds: &[&EventFd]) -> io::Result<()> {
         self.device.enable_msix(fds.to_vec()).map_err(to_io)
     }

@@ -107,4 +107,7 @@ pub trait VfioDeviceOps: Send + Sync {
     fn irq_count(&self, index: u32) -> u32;
     /// `VFIO_DEVICE_SET_IRQS` on the MSI-X index: vector `v` signals `fds[v]`.
     fn enable_msix(&self, fds: &[&EventFd]) -> io::Result<()>;
+    /// A duplicate of the device fd, for another process to map one page of BAR0 (a
+    /// queue's doorbell) from it.
+    fn dup_fd(&self) -> io::Result<std::os::fd::OwnedFd>;
 }

@@ -633,3 +633,23 @@ fn the_real_open_sequence_stops_at_sysfs_on_a_tree_without_the_iommu() {
         Err(Error::NoIommuGroup { .. })
     ));
 }
+
+#[test]
+fn a_doorbell_page_is_exported_for_another_process_to_map() {
+    let fake = FakeVfio::new();
+    let card = open_ok(&fake);
+    let (fd, offset) = card.export_doorbell(2).expect("VFIO exports").expect("dup");
+    assert_eq!(
+        offset,
+        BAR0_OFFSET + seqfab_contract::regs::doorbell(2) as u64
+    );
+    assert_eq!(offset % 4096, 0, "a page of its own");
+    let file = std::fs::File::from(fd);
+    let page = memmap2::MmapOptions::new()
+        .offset(offset)
+        .len(4096)
+        .map_raw(&file)
+        .expect("the page maps");
+    assert_eq!(page.len(), 4096);
+    assert!(card.export_doorbell(QUEUES).expect("answers").is_err());
+}

@@ -345,11 +345,24 @@ impl Sequencer {
     }
 
     fn claim(&self, lane: usize) -> Option<(usize, u64)> {
-        let home = home_queue();
         let queues = &self.lanes[lane].queues;
-        (0..queues.len())
-            .map(|k| (home + k) % queues.len())
-            .find_map(|q| queues[q].claim().map(|n| (q, n)))
+        let len = queues.len();
+        // No `%` by a run-time length here: a hardware divide costs more than the rest
+        // of the claim.
+        let mut q = home_queue();
+        if q >= len {
+            q %= len;
+        }
+        for _ in 0..len {
+            if let Some(n) = queues[q].claim() {
+                return Some((q, n));
+            }
+            q += 1;
+            if q == len {
+                q = 0;
+            }
+        }
+        None
     }
 
     fn ring(&self, lane: usize, queue: usize, n: u64, count: u32) -> Result<()> {

@@ -486,6 +486,22 @@ pub unsafe extern "C" fn seqfab_options_init(options: *mut seqfab_options) -> se
     })
 }
 
+/// `*options`, or the defaults for NULL.
+///
+/// # Safety
+/// `options` is NULL or points to a readable `seqfab_options`.
+unsafe fn read_options(options: *const seqfab_options) -> Result<seqfab_options, Failure> {
+    if options.is_null() {
+        Ok(seqfab_options::default())
+    } else if !options.is_aligned() {
+        Err(null("options"))
+    } else {
+        // SAFETY: non-null and aligned; points to a `seqfab_options` (the caller's
+        // contract). Every bit pattern of its fields is a valid value.
+        Ok(unsafe { options.read() })
+    }
+}
+
 /// Opens the card `target` as node `node` on its fabric and brings it up; this process
 /// owns the card until `seqfab_close`. `target` is a PCI address bound to vfio-pci
 /// ("0000:03:00.0") or the path of a simulated card's socket (".../card0.sock").
@@ -511,15 +527,8 @@ pub unsafe extern "C" fn seqfab_open(
         unsafe { out.as_ptr().write(ptr::null_mut()) };
         // SAFETY: NULL or a NUL-terminated string (the caller's contract).
         let first = self::target(unsafe { c_str(target, "target") }?, "target")?;
-        let o = if options.is_null() {
-            seqfab_options::default()
-        } else if !options.is_aligned() {
-            return Err(null("options"));
-        } else {
-            // SAFETY: non-null and aligned; points to a `seqfab_options` (the caller's
-            // contract). Every bit pattern of its fields is a valid value.
-            unsafe { options.read() }
-        };
+        // SAFETY: NULL or a `seqfab_options` (the caller's contract).
+        let o = unsafe { read_options(options) }?;
         let mut b = Sequencer::builder()
             .card(first, node)
             .spin(Duration::from_nanos(o.spin_ns))
@@ -559,15 +568,8 @@ pub unsafe extern "C" fn seqfab_open_agent(
         unsafe { out.as_ptr().write(ptr::null_mut()) };
         // SAFETY: NULL or a NUL-terminated string (the caller's contract).
         let socket = unsafe { c_str(socket, "socket") }?;
-        let o = if options.is_null() {
-            seqfab_options::default()
-        } else if !options.is_aligned() {
-            return Err(null("options"));
-        } else {
-            // SAFETY: non-null and aligned; points to a `seqfab_options` (the caller's
-            // contract). Every bit pattern of its fields is a valid value.
-            unsafe { options.read() }
-        };
+        // SAFETY: NULL or a `seqfab_options` (the caller's contract).
+        let o = unsafe { read_options(options) }?;
         let seq = Sequencer::builder()
             .agent(socket, queues.max(1) as usize)
             .spin(Duration::from_nanos(o.spin_ns))

@@ -11,7 +11,7 @@
 //! them exactly when an interrupt is armed but without raising it (the lost-wake-up
 //! race), or answer nothing at all.
 //!
-//! The fast path (a doorbell) takes no lock: atomics only, so a benchmark sees the cost
+//! The fast path (a doorbell) takes no lock and no `unsafe`: atomics only, so a benchmark sees the cost
 //! of the caller, not of the model.
 
 use crate::backend::Backend;
@@ -22,9 +22,13 @@ use seqfab_contract::doorbell::Doorbell;
 use seqfab_contract::limits::QUEUES;
 use seqfab_contract::regs::{self, Control, QueueControl};
 use seqfab_contract::ring::{Completion, Status, ENTRY_BYTES};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use vmm_sys_util::eventfd::EventFd;
+
+/// DMA mappings one instant card takes in its life (each bring-up makes one): enough for
+/// tests, and what lets the doorbell path find the current one without a lock.
+const MAX_MAPPINGS: usize = 16;
 
 /// Registers of page 0 (global and per-queue), one atomic per 64-bit register.
 const PAGE_REGS: usize = 0x1000 / 8;
@@ -60,11 +64,11 @@ pub struct InstantCard {
     armed: [AtomicBool; QUEUES],
     answer: AtomicU32,
     held: Mutex<Vec<(usize, Doorbell)>>,
-    /// The current DMA mapping; earlier ones stay alive in `mappings` until the card
-    /// drops, so a doorbell racing a re-mapping never writes through a freed mapping.
-    current: AtomicPtr<Mapping>,
-    #[allow(clippy::vec_box)] // boxed: `current` points into them, so they must not move
-    mappings: Mutex<Vec<Box<Mapping>>>,
+    /// The DMA mappings made, append-only (a doorbell racing a re-mapping never writes
+    /// through a freed one), and `current`: 1 + the index of the one in use, 0 for none.
+    current: AtomicUsize,
+    mappings: [OnceLock<Mapping>; MAX_MAPPINGS],
+    mapped: Mutex<usize>,
     irqs: Mutex<Vec<EventFd>>,
     irqs_raised: AtomicU64,
     name: String,
@@ -93,8 +97,9 @@ impl InstantCard {
             armed: Default::default(),
             answer: AtomicU32::new(Answer::Instant as u32),
             held: Mutex::new(Vec::new()),
-            current: AtomicPtr::new(std::ptr::null_mut()),
-            mappings: Mutex::new(Vec::new()),
+            current: AtomicUsize::new(0),
+            mappings: Default::default(),
+            mapped: Mutex::new(0),
             irqs: Mutex::new(Vec::new()),
             irqs_raised: AtomicU64::new(0),
             name: "instant card".into(),
@@ -174,12 +179,8 @@ impl InstantCard {
         };
         let slot = index & ((1u64 << log2) - 1);
         let iova = base + slot * ENTRY_BYTES as u64;
-        let m = self.current.load(Ordering::Acquire);
-        if !m.is_null() {
-            // SAFETY: `current` only ever points at a `Box<Mapping>` owned by
-            // `self.mappings`, and those boxes are freed only when `self` drops, which
-            // cannot happen while `&self` is borrowed here.
-            let m = unsafe { &*m };
+        let current = self.current.load(Ordering::Acquire);
+        if let Some(m) = current.checked_sub(1).and_then(|i| self.mappings[i].get()) {
             if let Some(off) = iova.checked_sub(m.iova) {
                 let _ = m.mem.write_beat(off as usize, &c.encode());
             }
@@ -237,12 +238,6 @@ impl InstantCard {
             }
             self.armed[q].store(true, Ordering::SeqCst);
         }
-    }
-}
-
-impl Drop for InstantCard {
-    fn drop(&mut self) {
-        self.current.store(std::ptr::null_mut(), Ordering::SeqCst);
     }
 }
 
@@ -321,19 +316,32 @@ impl Backend for InstantCard {
     }
 
     fn map_dma(&self, mem: &DmaMemory, iova: u64) -> Result<()> {
-        let mapping = Box::new(Mapping {
+        let mut mapped = self.mapped.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(slot) = self.mappings.get(*mapped) else {
+            return Err(Error::DmaMapRefused {
+                iova,
+                size: mem.len() as u64,
+                source: std::io::Error::other(format!(
+                    "the instant card takes {MAX_MAPPINGS} DMA mappings in its life"
+                )),
+            });
+        };
+        let m = Mapping {
             iova,
             mem: mem.try_clone()?,
-        });
-        let mut maps = self.mappings.lock().unwrap_or_else(|p| p.into_inner());
-        let ptr = &*mapping as *const Mapping as *mut Mapping;
-        maps.push(mapping);
-        self.current.store(ptr, Ordering::Release);
+        };
+        if slot.set(m).is_err() {
+            return Err(Error::BadParameter(
+                "instant card: mapping slot reused".into(),
+            ));
+        }
+        *mapped += 1;
+        self.current.store(*mapped, Ordering::Release);
         Ok(())
     }
 
     fn unmap_dma(&self, _iova: u64, _size: u64) -> Result<()> {
-        self.current.store(std::ptr::null_mut(), Ordering::Release);
+        self.current.store(0, Ordering::Release);
         Ok(())
     }
 

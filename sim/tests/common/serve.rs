@@ -66,6 +66,16 @@ impl Serve {
         serde_json::from_str(&self.command("status")).expect("status is JSON")
     }
 
+    /// Waits until card `n` has no client (a closed connection is released by the
+    /// server asynchronously: a new client before that gets EBUSY).
+    pub fn wait_free(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.status()["cards"][n]["client"] != false {
+            assert!(Instant::now() < deadline, "card {n} still held");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Whether the server process is still running.
     pub fn running(&mut self) -> bool {
         self.child.try_wait().expect("wait").is_none()

@@ -40,6 +40,12 @@ impl Interrupt {
         unsafe { BorrowedFd::borrow_raw(self.fd.as_raw_fd()) }
     }
 
+    /// Wakes whoever sleeps on this interrupt, as if it had fired (a thread handing
+    /// another thread's answer over, which the card raises no interrupt for).
+    pub fn kick(&self) {
+        let _ = self.fd.write(1);
+    }
+
     /// Takes the interrupts that arrived (the eventfd's count), without waiting.
     pub fn take(&self) -> u64 {
         self.fd.read().unwrap_or(0)

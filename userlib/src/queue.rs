@@ -32,7 +32,7 @@
 use crate::port::Port;
 use seqfab_contract::limits::QUEUE_FIFO_DEPTH;
 use seqfab_contract::ring::Completion;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 
 /// Outstanding requests per queue: the card's queue FIFO depth.
 pub const CELLS: usize = QUEUE_FIFO_DEPTH;
@@ -58,6 +58,10 @@ struct Cell {
     value: AtomicU64,
     /// count in 31:0, status in 39:32, epoch in 63:40 (low 24 bits).
     meta: AtomicU64,
+    /// The owner may be asleep on the queue's interrupt: whoever delivers the answer
+    /// must wake it, since the card raised (or will raise) no interrupt for an answer
+    /// another thread took out of the ring.
+    sleeping: AtomicBool,
 }
 
 /// The result of one request, as the card reported it.
@@ -128,6 +132,7 @@ impl Queue {
                     state: AtomicU64::new(state(n, FREE)),
                     value: AtomicU64::new(0),
                     meta: AtomicU64::new(0),
+                    sleeping: AtomicBool::new(false),
                 })
                 .collect(),
             stats: QueueStats::default(),
@@ -185,7 +190,7 @@ impl Queue {
                 continue; // another thread took entry h
             }
             moved += 1;
-            self.deliver(&c);
+            self.deliver(card, &c);
         }
     }
 
@@ -209,15 +214,16 @@ impl Queue {
             // Only this thread moves claim n's cell out of PENDING, besides `deliver`,
             // which only runs for entries other threads took: so no race here.
             if c.tag == n as u16 && cell.state.load(Ordering::Acquire) == state(n, PENDING) {
+                cell.sleeping.store(false, Ordering::Relaxed);
                 cell.state
                     .store(state(n + CELLS as u64, FREE), Ordering::Release);
                 return Ok(Some(unpack(c.value, pack(&c))));
             }
-            self.deliver(&c);
+            self.deliver(card, &c);
         }
     }
 
-    fn deliver(&self, c: &Completion) {
+    fn deliver(&self, card: &dyn Port, c: &Completion) {
         let cell = &self.cells[c.tag as usize % CELLS];
         loop {
             let s = cell.state.load(Ordering::Acquire);
@@ -231,24 +237,42 @@ impl Queue {
                 cell.meta.store(pack(c), Ordering::Relaxed);
                 state(n, DONE)
             } else {
+                cell.sleeping.store(false, Ordering::Relaxed);
                 state(n + CELLS as u64, FREE) // abandoned: the numbers become a gap
             };
             if cell
                 .state
-                .compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange(s, next, Ordering::SeqCst, Ordering::Acquire)
                 .is_ok()
             {
+                // The other half of `sleep_on`: state stored, then the flag read, both
+                // sequentially consistent, so either the owner's re-check sees DONE or
+                // this sees it asleep (Dekker's pattern).
+                fence(Ordering::SeqCst);
+                if cell.sleeping.load(Ordering::SeqCst) {
+                    if let Ok(irq) = card.irq(self.q) {
+                        irq.kick();
+                    }
+                }
                 return;
             }
         }
     }
 
+    /// The owner of claim `n` is about to sleep (or stops sleeping, `false`). After
+    /// setting it, the owner must check its cell again before sleeping.
+    pub fn sleep_on(&self, n: u64, asleep: bool) {
+        self.cell(n).sleeping.store(asleep, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
     /// Claim `n`'s result if it is there (and frees its cell).
     pub fn take(&self, n: u64) -> Option<Outcome> {
         let cell = self.cell(n);
-        if cell.state.load(Ordering::Acquire) != state(n, DONE) {
+        if cell.state.load(Ordering::SeqCst) != state(n, DONE) {
             return None;
         }
+        cell.sleeping.store(false, Ordering::Relaxed);
         let o = unpack(
             cell.value.load(Ordering::Relaxed),
             cell.meta.load(Ordering::Relaxed),
@@ -285,6 +309,35 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::port::Health;
+    use seqfab_driver::irq::Interrupt;
+
+    /// A port for tests that drive the cells directly: no ring, no interrupt.
+    struct NoPort;
+
+    impl Port for NoPort {
+        fn device(&self) -> &str {
+            "none"
+        }
+        fn queues(&self) -> Vec<usize> {
+            vec![0]
+        }
+        fn doorbell(&self, _: usize, _: u32, _: u16) -> seqfab_driver::Result<()> {
+            Ok(())
+        }
+        fn completion(&self, _: usize, _: u64) -> seqfab_driver::Result<Option<Completion>> {
+            Ok(None)
+        }
+        fn arm_irq(&self, _: usize) -> seqfab_driver::Result<()> {
+            Ok(())
+        }
+        fn irq(&self, _: usize) -> seqfab_driver::Result<&Interrupt> {
+            Err(seqfab_driver::Error::BadParameter("no interrupt".into()))
+        }
+        fn health(&self) -> Health {
+            Health::Alive
+        }
+    }
 
     fn completion(tag: u16, value: u64) -> Completion {
         Completion {
@@ -304,11 +357,11 @@ mod tests {
         assert_eq!(q.claim(), None, "a full queue refuses a claim");
         assert_eq!(q.outstanding(), CELLS);
         // Out of order: the last claim is answered first.
-        q.deliver(&completion(claims[CELLS - 1] as u16, 99));
+        q.deliver(&NoPort, &completion(claims[CELLS - 1] as u16, 99));
         assert_eq!(q.take(claims[0]), None);
         assert_eq!(q.take(claims[CELLS - 1]).unwrap().value, 99);
         assert_eq!(q.claim(), None, "cell 0 still serves claim 0");
-        q.deliver(&completion(0, 5));
+        q.deliver(&NoPort, &completion(0, 5));
         assert_eq!(q.take(0).unwrap().value, 5);
         assert_eq!(
             q.claim(),
@@ -316,7 +369,7 @@ mod tests {
             "cell 0 is free for claim CELLS"
         );
         // A duplicate answer is a stray, not a second delivery.
-        q.deliver(&completion(0, 5));
+        q.deliver(&NoPort, &completion(0, 5));
         assert_eq!(q.stats.strays.load(Ordering::Relaxed), 1);
     }
 
@@ -326,7 +379,7 @@ mod tests {
         let n = q.claim().unwrap();
         assert_eq!(q.abandon(n), None);
         assert_eq!(q.outstanding(), 0);
-        q.deliver(&completion(n as u16, 7));
+        q.deliver(&NoPort, &completion(n as u16, 7));
         assert_eq!(q.take(n), None, "an abandoned answer is never delivered");
         // The cell serves claim n + CELLS now.
         for _ in 1..CELLS {
@@ -335,7 +388,7 @@ mod tests {
         assert_eq!(q.claim(), Some(n + CELLS as u64));
         // Abandoning after the answer came returns it.
         let m = 1;
-        q.deliver(&completion(m as u16, 11));
+        q.deliver(&NoPort, &completion(m as u16, 11));
         assert_eq!(q.abandon(m).unwrap().value, 11);
     }
 }

@@ -382,7 +382,25 @@ impl Sequencer {
     }
 
     /// Waits for claim `n` on `queue`: spin, arm, re-check, sleep (see [`WaitPolicy`]).
+    /// A request that ends in an error is given up, so its cell comes back when (if)
+    /// its answer does.
     fn wait_claim(&self, lane: usize, queue: usize, n: u64, deadline: Instant) -> Result<Outcome> {
+        let r = self.wait_claim_inner(lane, queue, n, deadline);
+        if r.is_err() {
+            let q = &self.lanes[lane].queues[queue];
+            q.sleep_on(n, false);
+            let _ = q.abandon(n);
+        }
+        r
+    }
+
+    fn wait_claim_inner(
+        &self,
+        lane: usize,
+        queue: usize,
+        n: u64,
+        deadline: Instant,
+    ) -> Result<Outcome> {
         let l = &self.lanes[lane];
         let q = &l.queues[queue];
         let spin_until = Instant::now() + self.policy.spin;
@@ -397,9 +415,11 @@ impl Sequencer {
             }
             std::hint::spin_loop();
         }
-        // 2.-3. Arm, re-check, sleep; again while time remains.
+        // 2.-3. Arm, re-check, sleep; again while time remains. Marked asleep first: a
+        // thread that moves this request's answer out of the ring then wakes us.
         let hw = q.q;
         let irq = l.port.irq(hw)?;
+        q.sleep_on(n, true);
         loop {
             irq.take();
             l.port

@@ -54,9 +54,23 @@ fn threads_share_one_sequencer_without_duplicates() {
         let hs: Vec<_> = (0..8)
             .map(|_| {
                 s.spawn(|| {
-                    (0..per_thread)
-                        .map(|_| seq.next().unwrap())
-                        .collect::<Vec<u64>>()
+                    let mut slowest = Duration::ZERO;
+                    let v = (0..per_thread)
+                        .map(|_| {
+                            let t = Instant::now();
+                            let n = seq.next().unwrap();
+                            slowest = slowest.max(t.elapsed());
+                            n
+                        })
+                        .collect::<Vec<u64>>();
+                    // An answer handed over by another thread to a sleeping owner must
+                    // wake it: a lost wake-up shows as a call that took the whole
+                    // 5 s timeout (and still succeeded).
+                    assert!(
+                        slowest < Duration::from_millis(2500),
+                        "a call took {slowest:?}"
+                    );
+                    v
                 })
             })
             .collect();

@@ -74,3 +74,46 @@ impl Port for Card {
         }
     }
 }
+
+/// The ports a sequencer can hold, dispatched statically: the request function's fast
+/// path calls `doorbell` and `completion` on every request, and an indirect call each
+/// time showed in its cost.
+pub enum AnyPort {
+    Card(Card),
+    Agent(crate::agent::AgentPort),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $p:ident => $e:expr) => {
+        match $self {
+            AnyPort::Card($p) => $e,
+            AnyPort::Agent($p) => $e,
+        }
+    };
+}
+
+impl Port for AnyPort {
+    fn device(&self) -> &str {
+        dispatch!(self, p => p.device())
+    }
+    fn queues(&self) -> Vec<usize> {
+        dispatch!(self, p => p.queues())
+    }
+    #[inline]
+    fn doorbell(&self, q: usize, count: u32, tag: u16) -> Result<()> {
+        dispatch!(self, p => Port::doorbell(p, q, count, tag))
+    }
+    #[inline]
+    fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>> {
+        dispatch!(self, p => Port::completion(p, q, index))
+    }
+    fn arm_irq(&self, q: usize) -> Result<()> {
+        dispatch!(self, p => Port::arm_irq(p, q))
+    }
+    fn irq(&self, q: usize) -> Result<&Interrupt> {
+        dispatch!(self, p => Port::irq(p, q))
+    }
+    fn health(&self) -> Health {
+        dispatch!(self, p => p.health())
+    }
+}

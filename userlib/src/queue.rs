@@ -175,7 +175,7 @@ impl Queue {
     }
 
     /// Moves every landed completion out of the ring into its cell. Returns how many.
-    pub fn pump(&self, card: &dyn Port) -> seqfab_driver::Result<usize> {
+    pub fn pump<P: Port + ?Sized>(&self, card: &P) -> seqfab_driver::Result<usize> {
         let mut moved = 0;
         loop {
             let h = self.head.load(Ordering::Acquire);
@@ -197,7 +197,11 @@ impl Queue {
     /// [`Queue::pump`] by the owner of claim `n`: its own answer, when it comes out of
     /// the ring, is returned directly (the cell freed at once, no hand-over through it);
     /// the others are delivered to their cells.
-    pub fn pump_for(&self, card: &dyn Port, n: u64) -> seqfab_driver::Result<Option<Outcome>> {
+    pub fn pump_for<P: Port + ?Sized>(
+        &self,
+        card: &P,
+        n: u64,
+    ) -> seqfab_driver::Result<Option<Outcome>> {
         loop {
             let h = self.head.load(Ordering::Acquire);
             let Some(c) = card.completion(self.q, h)? else {
@@ -223,7 +227,7 @@ impl Queue {
         }
     }
 
-    fn deliver(&self, card: &dyn Port, c: &Completion) {
+    fn deliver<P: Port + ?Sized>(&self, card: &P, c: &Completion) {
         let cell = &self.cells[c.tag as usize % CELLS];
         loop {
             let s = cell.state.load(Ordering::Acquire);

@@ -12,7 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::policy::WaitPolicy;
-use crate::port::{Health, Port};
+use crate::port::{AnyPort, Health, Port};
 use crate::queue::{Outcome, Queue, CELLS, MIN_RING_LOG2};
 use seqfab_contract::limits::{MAX_COUNT, QUEUES};
 use seqfab_contract::ring::Status;
@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 
 /// One card (or the queues granted on it) and the queues this sequencer holds there.
 struct Lane {
-    port: Box<dyn Port>,
+    port: AnyPort,
     queues: Vec<Queue>,
 }
 
 impl Lane {
-    fn new(port: Box<dyn Port>) -> Lane {
+    fn new(port: AnyPort) -> Lane {
         let queues = port.queues().into_iter().map(Queue::new).collect();
         Lane { port, queues }
     }
@@ -183,7 +183,7 @@ impl Builder {
                 Source::Backend(b) => Card::with_backend(b)?,
                 Source::Agent(path, queues) => {
                     let port = crate::agent::AgentPort::connect(&path, queues)?;
-                    lanes.push(Lane::new(Box::new(port)));
+                    lanes.push(Lane::new(AnyPort::Agent(port)));
                     continue;
                 }
             };
@@ -192,7 +192,7 @@ impl Builder {
                 ring_log2,
                 ..Options::default()
             })?;
-            lanes.push(Lane::new(Box::new(card)));
+            lanes.push(Lane::new(AnyPort::Card(card)));
         }
         Ok(Sequencer {
             lanes,
@@ -377,7 +377,7 @@ impl Sequencer {
     fn pump_all(&self, lane: usize) {
         let l = &self.lanes[lane];
         for q in &l.queues {
-            let _ = q.pump(l.port.as_ref());
+            let _ = q.pump(&l.port);
         }
     }
 
@@ -456,7 +456,7 @@ impl Sequencer {
             return Ok(Some(o));
         }
         if let Some(o) = q
-            .pump_for(l.port.as_ref(), n)
+            .pump_for(&l.port, n)
             .map_err(|e| self.gone(lane, e.to_string()))?
         {
             return Ok(Some(o));

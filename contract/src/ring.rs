@@ -115,6 +115,16 @@ impl Completion {
     }
 }
 
+/// Where free-running ring index `index` lands in a ring of `2^log2` entries: its byte
+/// offset in the ring, and the phase bit the entry written there carries.
+pub fn position(index: u64, log2: u32) -> (u64, bool) {
+    let slot = index & ((1u64 << log2) - 1);
+    (
+        slot * ENTRY_BYTES as u64,
+        Completion::phase_of_pass(index >> log2),
+    )
+}
+
 /// Bit offsets of the fields inside the 256-bit DMA beat (byte 0 in bits 7:0).
 pub mod bit {
     pub const VALUE: usize = 0;

@@ -274,11 +274,8 @@ impl Card {
     pub fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>> {
         Self::check_queue(q)?;
         let dma = self.dma()?;
-        let log2 = dma.layout.ring_log2;
-        let slot = (index & ((1 << log2) - 1)) as usize;
-        let phase = Completion::phase_of_pass(index >> log2);
         dma.mem
-            .load_completion(dma.layout.ring_offset(q) + slot * ENTRY_BYTES, phase)
+            .load_ring_entry(dma.layout.ring_offset(q), dma.layout.ring_log2, index)
     }
 
     /// The DMA memory (every ring and the mirror), for a host agent that shares a

@@ -182,6 +182,19 @@ impl DmaMemory {
         Ok(Some(Completion::decode(&bytes)))
     }
 
+    /// The entry at free-running index `index` of the ring of `2^log2` entries at
+    /// `ring_offset`, if it has landed (`load_completion` with the slot and the phase
+    /// of `index`'s pass, `seqfab_contract::ring::position`).
+    pub fn load_ring_entry(
+        &self,
+        ring_offset: usize,
+        log2: u32,
+        index: u64,
+    ) -> Result<Option<Completion>> {
+        let (offset, phase) = seqfab_contract::ring::position(index, log2);
+        self.load_completion(ring_offset + offset as usize, phase)
+    }
+
     /// Reads `N` bytes at `offset` with volatile 64-bit loads (`N` a multiple of 8).
     pub fn read_bytes<const N: usize>(&self, offset: usize) -> Result<[u8; N]> {
         let mut out = [0u8; N];

@@ -21,7 +21,7 @@ use crate::irq::Interrupt;
 use seqfab_contract::doorbell::Doorbell;
 use seqfab_contract::limits::QUEUES;
 use seqfab_contract::regs::{self, Control, QueueControl};
-use seqfab_contract::ring::{Completion, Status, ENTRY_BYTES};
+use seqfab_contract::ring::{self, Completion, Status};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use vmm_sys_util::eventfd::EventFd;
@@ -169,16 +169,16 @@ impl InstantCard {
             .reg(regs::queue_reg(q, regs::Q_RING_LOG2))
             .load(Ordering::Relaxed);
         let index = self.produced[q].fetch_add(1, Ordering::AcqRel);
+        let (offset, phase) = ring::position(index, log2 as u32);
         let c = Completion {
             value,
             count: d.count,
             epoch: self.epoch.load(Ordering::Relaxed),
             tag: d.tag,
             status: status as u8,
-            phase: Completion::phase_of_pass(index >> log2),
+            phase,
         };
-        let slot = index & ((1u64 << log2) - 1);
-        let iova = base + slot * ENTRY_BYTES as u64;
+        let iova = base + offset;
         let current = self.current.load(Ordering::Acquire);
         if let Some(m) = current.checked_sub(1).and_then(|i| self.mappings[i].get()) {
             if let Some(off) = iova.checked_sub(m.iova) {

@@ -208,14 +208,12 @@ impl HostModel {
             return got;
         };
         loop {
-            let slot = ring.next & ((1 << ring.log2) - 1);
-            let pass = ring.next >> ring.log2;
-            let addr = ring_addr(q) + slot * ENTRY_BYTES as u64;
-            let Some(bytes) = self.memory.get(&addr) else {
+            let (offset, phase) = seqfab_contract::ring::position(ring.next, ring.log2);
+            let Some(bytes) = self.memory.get(&(ring_addr(q) + offset)) else {
                 break;
             };
             let c = Completion::decode(bytes);
-            if c.phase != Completion::phase_of_pass(pass) {
+            if c.phase != phase {
                 break;
             }
             got.push(c);

@@ -291,9 +291,7 @@ impl Port for AgentPort {
 
     fn completion(&self, q: usize, index: u64) -> seqfab_driver::Result<Option<Completion>> {
         let Granted { grant: g, mem, .. } = self.grant(q)?;
-        let slot = (index & ((1 << g.ring_log2) - 1)) as usize;
-        let phase = Completion::phase_of_pass(index >> g.ring_log2);
-        mem.load_completion(g.ring_offset as usize + slot * ENTRY_BYTES, phase)
+        mem.load_ring_entry(g.ring_offset as usize, g.ring_log2, index)
     }
 
     fn arm_irq(&self, q: usize) -> seqfab_driver::Result<()> {

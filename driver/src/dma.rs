@@ -59,9 +59,10 @@ impl DmaMemory {
         self.len
     }
 
-    /// Maps `len` bytes of memory another process shared with this one (the host agent
-    /// handing a queue's ring to an application).
-    pub fn from_fd(fd: std::os::fd::OwnedFd, len: usize) -> Result<Self> {
+    /// Maps `len` bytes at `offset` of memory another process shared with this one (the
+    /// host agent handing a queue's ring to an application; a client's DMA_MAP to the
+    /// simulated card's host bridge).
+    pub fn from_fd(fd: std::os::fd::OwnedFd, offset: u64, len: usize) -> Result<Self> {
         let err = |source| Error::DmaAlloc {
             size: len,
             hugetlb: false,
@@ -69,6 +70,7 @@ impl DmaMemory {
         };
         let file = File::from(fd);
         let map = memmap2::MmapOptions::new()
+            .offset(offset)
             .len(len)
             .map_raw(&file)
             .map_err(err)?;

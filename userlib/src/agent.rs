@@ -175,7 +175,7 @@ impl AgentPort {
                 )));
             }
             let mut fds = fds.into_iter();
-            let mem = DmaMemory::from_fd(fds.next().expect("counted"), g.dma_len as usize)?;
+            let mem = DmaMemory::from_fd(fds.next().expect("counted"), 0, g.dma_len as usize)?;
             let irq = Interrupt::from_fd(fds.next().expect("counted"));
             let doorbell = match (g.doorbell_page, fds.next()) {
                 (Some(offset), Some(fd)) => Some(map_doorbell(fd, offset)?),

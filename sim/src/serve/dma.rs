@@ -5,10 +5,8 @@
 //! into these mappings; a write that hits no mapping is dropped and counted, as an IOMMU
 //! fault would be on a real host, and never touches memory.
 
-use memmap2::MmapRaw;
-use std::fs::File;
+use seqfab_driver::dma::DmaMemory;
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{fence, Ordering};
 
 /// Largest single DMA mapping a client may make.
 pub const MAX_MAPPING: u64 = 1 << 30;
@@ -18,7 +16,7 @@ pub const MAX_MAPPINGS: usize = 16;
 struct Mapping {
     iova: u64,
     size: u64,
-    map: MmapRaw,
+    mem: DmaMemory,
 }
 
 /// The DMA mappings of one client.
@@ -51,13 +49,13 @@ impl DmaSpace {
         {
             return Err(nix::errno::Errno::EEXIST as i32);
         }
-        let file = File::from(fd);
-        let map = memmap2::MmapOptions::new()
-            .offset(offset)
-            .len(size as usize)
-            .map_raw(&file)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc_einval()))?;
-        self.maps.push(Mapping { iova, size, map });
+        let mem = DmaMemory::from_fd(fd, offset, size as usize).map_err(|e| match e {
+            seqfab_driver::Error::DmaAlloc { source, .. } => {
+                source.raw_os_error().unwrap_or(libc_einval())
+            }
+            _ => libc_einval(),
+        })?;
+        self.maps.push(Mapping { iova, size, mem });
         Ok(())
     }
 
@@ -75,36 +73,14 @@ impl DmaSpace {
         self.maps.clear();
     }
 
-    /// Copies one 32-byte DMA beat to `iova`. The first 24 bytes go first, then a
-    /// `Release` fence, then the last 8 (which hold a ring entry's phase bit), so a client
-    /// spinning on the phase bit never sees a half-written entry: what the card's single
-    /// 32-byte TLP guarantees on real hardware. Returns false if no mapping holds it.
+    /// Copies one 32-byte DMA beat to `iova`, as the card's single 32-byte TLP lands:
+    /// the phase word last (`DmaMemory::write_beat`), so a client spinning on the phase
+    /// bit never sees a half-written entry. Returns false if no mapping holds it.
     pub fn write(&self, iova: u64, data: &[u8; 32]) -> bool {
-        let Some(m) = self
-            .maps
+        self.maps
             .iter()
             .find(|m| iova >= m.iova && iova.checked_add(32).is_some_and(|e| e <= m.iova + m.size))
-        else {
-            return false;
-        };
-        let off = (iova - m.iova) as usize;
-        if !off.is_multiple_of(8) {
-            return false;
-        }
-        for k in 0..4 {
-            if k == 3 {
-                fence(Ordering::Release);
-            }
-            let word = u64::from_le_bytes(data[8 * k..8 * k + 8].try_into().expect("8 bytes"));
-            // SAFETY: `off + 8k .. off + 8k + 8` lies inside the mapping (checked above:
-            // iova..iova+32 is within it) and is 8-byte aligned (off % 8 == 0, the mapping
-            // is page aligned). The memory is shared with the client, which reads it only
-            // with volatile loads; this process holds no reference to it.
-            unsafe {
-                std::ptr::write_volatile(m.map.as_mut_ptr().add(off + 8 * k).cast::<u64>(), word)
-            };
-        }
-        true
+            .is_some_and(|m| m.mem.write_beat((iova - m.iova) as usize, data).is_ok())
     }
 }
 
@@ -116,6 +92,7 @@ fn libc_einval() -> Errno {
 mod tests {
     use super::*;
     use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
+    use std::fs::File;
 
     fn memfd(len: u64) -> OwnedFd {
         let fd = memfd_create(c"t", MemFdCreateFlag::empty()).unwrap();

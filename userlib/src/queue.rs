@@ -174,24 +174,33 @@ impl Queue {
             .store(state(n + CELLS as u64, FREE), Ordering::Release);
     }
 
-    /// Moves every landed completion out of the ring into its cell. Returns how many.
-    pub fn pump<P: Port + ?Sized>(&self, card: &P) -> seqfab_driver::Result<usize> {
-        let mut moved = 0;
+    /// Takes the ring's next entry if it has landed: read it at `head`, then claim it
+    /// with a compare-and-swap on `head` (another thread may take it first: then read
+    /// the next one).
+    fn take_entry<P: Port + ?Sized>(&self, card: &P) -> seqfab_driver::Result<Option<Completion>> {
         loop {
             let h = self.head.load(Ordering::Acquire);
             let Some(c) = card.completion(self.q, h)? else {
-                return Ok(moved);
+                return Ok(None);
             };
             if self
                 .head
                 .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Relaxed)
-                .is_err()
+                .is_ok()
             {
-                continue; // another thread took entry h
+                return Ok(Some(c));
             }
+        }
+    }
+
+    /// Moves every landed completion out of the ring into its cell. Returns how many.
+    pub fn pump<P: Port + ?Sized>(&self, card: &P) -> seqfab_driver::Result<usize> {
+        let mut moved = 0;
+        while let Some(c) = self.take_entry(card)? {
             moved += 1;
             self.deliver(card, &c);
         }
+        Ok(moved)
     }
 
     /// [`Queue::pump`] by the owner of claim `n`: its own answer, when it comes out of
@@ -202,18 +211,7 @@ impl Queue {
         card: &P,
         n: u64,
     ) -> seqfab_driver::Result<Option<Outcome>> {
-        loop {
-            let h = self.head.load(Ordering::Acquire);
-            let Some(c) = card.completion(self.q, h)? else {
-                return Ok(None);
-            };
-            if self
-                .head
-                .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Relaxed)
-                .is_err()
-            {
-                continue;
-            }
+        while let Some(c) = self.take_entry(card)? {
             let cell = self.cell(n);
             // Only this thread moves claim n's cell out of PENDING, besides `deliver`,
             // which only runs for entries other threads took: so no race here.
@@ -225,6 +223,7 @@ impl Queue {
             }
             self.deliver(card, &c);
         }
+        Ok(None)
     }
 
     fn deliver<P: Port + ?Sized>(&self, card: &P, c: &Completion) {

@@ -7,7 +7,7 @@
 use seqfab_contract::regs;
 use seqfab_driver::vfio_user::socket::{self, Message};
 use seqfab_driver::vfio_user::wire::{
-    self, flags, vfio, Command, DeviceInfo, Header, IrqInfo, Reader, RegionAccess, RegionInfo,
+    self, vfio, Command, DeviceInfo, IrqInfo, Reader, RegionAccess, RegionInfo,
 };
 use seqfab_driver::vfio_user::Client;
 use seqfab_driver::{Backend, Error};
@@ -35,18 +35,11 @@ const GOOD: Script = Script {
 };
 
 fn answer(s: &UnixStream, m: &Message, r: Result<Vec<u8>, i32>) {
-    let (payload, f, error) = match r {
-        Ok(p) => (p, flags::TYPE_REPLY, 0),
-        Err(e) => (Vec::new(), flags::TYPE_REPLY | flags::ERROR, e as u32),
-    };
-    let h = Header {
-        msg_id: m.header.msg_id,
-        command: m.header.command,
-        size: 0,
-        flags: f,
-        error,
-    };
-    socket::send(s, h, &payload, &[]).unwrap();
+    match r {
+        Ok(p) => socket::send_reply(s, &m.header, &p, &[], Ok(())),
+        Err(e) => socket::send_reply(s, &m.header, &[], &[], Err(e as u32)),
+    }
+    .unwrap();
 }
 
 fn serve(script: Script) -> (PathBuf, tempdir::Dir) {

@@ -143,25 +143,11 @@ fn restart_drained(s: &Shared) {
 }
 
 fn reply(stream: &UnixStream, to: &Header, r: Answer) -> std::io::Result<()> {
-    // `_keep` holds a descriptor that `fds` names open until the reply is sent.
-    let (payload, fds, f, error, _keep) = match r {
-        Ok((p, fds, keep)) => (p, fds, flags::TYPE_REPLY, 0, keep),
-        Err((errno, why)) => (
-            why.into_bytes(),
-            Vec::new(),
-            flags::TYPE_REPLY | flags::ERROR,
-            errno as u32,
-            None,
-        ),
-    };
-    let h = Header {
-        msg_id: to.msg_id,
-        command: to.command,
-        size: 0,
-        flags: f,
-        error,
-    };
-    socket::send(stream, h, &payload, &fds)
+    match r {
+        // `_keep` holds a descriptor that `fds` names open until the reply is sent.
+        Ok((p, fds, _keep)) => socket::send_reply(stream, to, &p, &fds, Ok(())),
+        Err((errno, why)) => socket::send_reply(stream, to, why.as_bytes(), &[], Err(errno as u32)),
+    }
 }
 
 fn connection(s: &Shared, stream: UnixStream) {

@@ -68,6 +68,33 @@ pub fn send(
     (&*stream).write_all(&buf[sent..])
 }
 
+/// Answers command `to`: a reply with the same id and command, carrying `payload` and
+/// `fds`, or, for `Err(errno)`, the error flag and errno with `payload` as its
+/// explanation (empty for vfio-user, whose error replies are bare headers).
+pub fn send_reply(
+    stream: &UnixStream,
+    to: &Header,
+    payload: &[u8],
+    fds: &[RawFd],
+    result: Result<(), u32>,
+) -> io::Result<()> {
+    let (flags, error) = match result {
+        Ok(()) => (super::wire::flags::TYPE_REPLY, 0),
+        Err(errno) => (
+            super::wire::flags::TYPE_REPLY | super::wire::flags::ERROR,
+            errno,
+        ),
+    };
+    let h = Header {
+        msg_id: to.msg_id,
+        command: to.command,
+        size: 0,
+        flags,
+        error,
+    };
+    send(stream, h, payload, fds)
+}
+
 /// Reads one whole message (blocking, subject to the socket's read timeout).
 pub fn recv(stream: &UnixStream) -> Result<Message, RecvError> {
     let mut head = [0u8; HEADER_BYTES];

@@ -63,18 +63,10 @@ pub fn serve_connection(card: usize, stream: UnixStream, tx: Sender<Request>) {
 }
 
 fn reply(stream: &UnixStream, command: &Header, r: Reply) -> std::io::Result<()> {
-    let (payload, error, f) = match r {
-        Ok(p) => (p, 0, flags::TYPE_REPLY),
-        Err(e) => (Vec::new(), e as u32, flags::TYPE_REPLY | flags::ERROR),
-    };
-    let h = Header {
-        msg_id: command.msg_id,
-        command: command.command,
-        size: 0,
-        flags: f,
-        error,
-    };
-    socket::send(stream, h, &payload, &[])
+    match r {
+        Ok(p) => socket::send_reply(stream, command, &p, &[], Ok(())),
+        Err(e) => socket::send_reply(stream, command, &[], &[], Err(e as u32)),
+    }
 }
 
 struct Connection {

@@ -322,7 +322,6 @@ impl Port for AgentPort {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seqfab_driver::vfio_user::socket::send;
     use std::os::fd::{AsFd, AsRawFd, OwnedFd};
     use std::os::unix::net::UnixListener;
 
@@ -357,18 +356,12 @@ mod tests {
                 doorbell_page: Some(page),
                 device: "fake".into(),
             };
-            let h = Header {
-                msg_id: m.header.msg_id,
-                command: wire::GRANT,
-                flags: flags::TYPE_REPLY,
-                ..Header::default()
-            };
             let fds = [
                 dma.as_fd().as_raw_fd(),
                 irq.fd().as_raw_fd(),
                 device.as_fd().as_raw_fd(),
             ];
-            send(&s, h, &g.encode(), &fds).unwrap();
+            socket::send_reply(&s, &m.header, &g.encode(), &fds, Ok(())).unwrap();
             let mut later = Vec::new();
             while let Ok(m) = socket::recv(&s) {
                 later.push(m.header.command);

@@ -8,8 +8,9 @@
 //!    (the card fires at the next completion after arming), so sleeping without this
 //!    check could cost a whole timeout. Linux virtio's `virtqueue_enable_cb_prepare` /
 //!    `virtqueue_poll` and DPDK's power-monitor loop guard against the same race.
-//! 3. **Sleep** on the queue's eventfd (`poll(2)`) until the interrupt or the deadline,
-//!    then check again; re-arm and sleep again while time remains.
+//! 3. **Sleep** on the queue's eventfd (`poll(2)`) until the interrupt, the deadline,
+//!    or at most 10 ms (threads sharing a queue share its eventfd, and one may take
+//!    another's wake-up), then check again; re-arm and sleep again while time remains.
 //! 4. **Give up** with [`crate::Error::Timeout`] after `timeout`.
 
 use std::time::Duration;

@@ -211,6 +211,14 @@ pub struct Sequencer {
     switches: std::sync::atomic::AtomicU64,
 }
 
+/// Longest single sleep on a queue's eventfd before the caller re-arms and checks again.
+/// Several threads sleeping on one queue share its eventfd, and an eventfd cannot hand a
+/// wake-up to a particular one: a sleeper that reads it can take the wake-up meant for a
+/// thread that was between its last check and its `poll`. The slice bounds what such a
+/// stolen wake-up costs (one slice, not the whole timeout); a thread alone on its queue
+/// is woken at once as before.
+const SLEEP_SLICE: Duration = Duration::from_millis(10);
+
 thread_local! {
     static HOME_QUEUE: StdCell<Option<usize>> = const { StdCell::new(None) };
 }
@@ -434,7 +442,7 @@ impl Sequencer {
                 break;
             }
             q.stats.sleeps.fetch_add(1, Ordering::Relaxed);
-            if irq.wait(deadline - now)? > 0 {
+            if irq.wait((deadline - now).min(SLEEP_SLICE))? > 0 {
                 q.stats.wakeups.fetch_add(1, Ordering::Relaxed);
             }
             if let Some(o) = self.check(lane, queue, n)? {

@@ -112,7 +112,7 @@ enum Line {
 
 fn spawn(
     env: &[(&str, String)],
-    uid: Option<u32>,
+    run_as: Option<(u32, &Path)>,
     who: usize,
     tx: Option<Sender<(usize, Line)>>,
 ) -> Child {
@@ -121,7 +121,7 @@ fn spawn(
     } else {
         "granted_app"
     };
-    spawn_role(role, env, uid, move |line| {
+    spawn_role(role, env, run_as, move |line| {
         let Some(tx) = &tx else { return true };
         let l = if let Some(q) = line.strip_prefix("granted ") {
             Line::Granted(q.to_string())
@@ -164,9 +164,11 @@ fn start_agent(s: &Serve, mode: &str, group: &str, queues: usize) -> (Child, std
 }
 
 fn app(sock: &Path, who: usize, tx: &Sender<(usize, Line)>, uid: Option<u32>) -> Child {
+    // Another user runs a copy of this binary from the socket's folder, which it can reach.
+    let folder = sock.parent().expect("the socket is in a folder");
     spawn(
         &[("SEQFAB_APP_AGENT", sock.display().to_string())],
-        uid,
+        uid.map(|u| (u, folder)),
         who,
         Some(tx.clone()),
     )

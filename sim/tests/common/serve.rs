@@ -141,23 +141,39 @@ pub fn wait_completion(card: &Card, q: usize, index: u64) -> seqfab_contract::ri
 
 /// Runs this test binary again, as another process, in the role of its test `role` (a
 /// test that does nothing unless its environment variables are set), with `env` and,
-/// if given, as user and group `uid`. Each line the child prints is handed to `on_line`
+/// if given as `(uid, folder)`, as that user and group: the binary is then run from a
+/// copy in `folder`, which that user can reach (the checkout may sit under a folder
+/// only its owner may enter). Each line the child prints is handed to `on_line`
 /// on a thread of its own, until `on_line` returns false or the child's output ends
 /// (stop early only when the child is about to be killed: writing to the closed pipe
 /// kills it with SIGPIPE).
 pub fn spawn_role(
     role: &str,
     env: &[(&str, String)],
-    uid: Option<u32>,
+    run_as: Option<(u32, &Path)>,
     mut on_line: impl FnMut(&str) -> bool + Send + 'static,
 ) -> Child {
+    use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    let exe = std::env::current_exe().expect("the test binary");
+    let exe = match run_as {
+        Some((_, folder)) => {
+            let copy = folder.join("test-binary");
+            if !copy.exists() {
+                std::fs::copy(&exe, &copy).expect("a copy of the test binary");
+                std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+                    .expect("made executable");
+            }
+            copy
+        }
+        None => exe,
+    };
+    let mut cmd = Command::new(exe);
     cmd.args(["--exact", role, "--nocapture", "--test-threads=1"]);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    if let Some(u) = uid {
+    if let Some((u, _)) = run_as {
         cmd.uid(u).gid(u);
     }
     let mut child = cmd

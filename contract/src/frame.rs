@@ -20,7 +20,7 @@
 //! | 24..26 | tag          | originator's batch tag (REQ/FWD/RSP/NACK) |
 //! | 26..28 | reserved     | zero |
 //! | 28..32 | count        | numbers asked for / granted; CONFIG: [`ConfigWord`]; STATE_REPLY: [`StateWord`] |
-//! | 32..40 | value        | first number of the range; CONFIG: new counter; STATE_REPLY: counter; NACK: responder's epoch |
+//! | 32..40 | value        | first number of the range; CONFIG: new counter; STATE_REPLY: counter; NACK: responder's epoch; HEARTBEAT: the nodes the sender hears (`LIVE_X \| LIVE_Y`, docs/leases.md) |
 //! | 40..48 | aux          | CONFIG: new limit; STATE_REPLY: stored value |
 //! | 48..56 | extra        | STATE_REPLY: limit |
 //! | 56..60 | padding      | zero on send, ignored on receive |
@@ -99,7 +99,8 @@ wire_enum!(
         Rsp = 3,
         /// Primary or secondary -> originator: request refused, `reason` says why.
         Nack = 4,
-        /// Broadcast every heartbeat period on both planes; feeds liveness tracking.
+        /// Broadcast every heartbeat period on both planes; feeds liveness tracking, and
+        /// its `value` (whom the sender hears) feeds the receivers' leases.
         Heartbeat = 5,
         /// Management -> card: roles, epoch, counter and limit.
         Config = 6,
@@ -127,22 +128,31 @@ wire_enum!(
         Busy = 5,
         /// The FWD reached a card that is not the secondary of its epoch.
         NotSecondary = 6,
+        /// The primary (for a REQ) or the secondary (for a FWD) holds no lease of its
+        /// epoch, or the primary's hold in a new epoch has not run out (docs/leases.md).
+        NoLease = 7,
     }
 );
 
-/// CONFIG's `count` field: new roles and what else to set.
+/// CONFIG's `count` field: new roles, what else to set, and the lease quorum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ConfigWord {
     pub primary: u8,
     pub secondary: u8,
     pub flags: ConfigFlags,
+    /// Cards (this one included) whose same-epoch heartbeats must hear this card in one
+    /// round for it to renew its lease: a majority of the cluster, `N / 2 + 1`
+    /// ([`crate::lease::quorum`]). Taken with a new epoch; 0 renews no lease.
+    pub quorum: u8,
 }
 
 bitflags::bitflags! {
     /// What a CONFIG sets besides roles and epoch.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
     pub struct ConfigFlags: u8 {
-        /// Set the counter (and the stored value) to `value`. Only with a new epoch.
+        /// Set the counter (and the stored value) to `max(value, STORED)`, taken at the
+        /// edge the card adopts the epoch, so that a range it stored after the manager
+        /// read `STORED` is never issued again. Only with a new epoch.
         const SET_COUNTER = 1 << 0;
         /// Set the limit to `aux`. With the card's current epoch this is the only flag
         /// allowed, and the limit only grows (a window raise without a failover).
@@ -152,13 +162,17 @@ bitflags::bitflags! {
 
 impl ConfigWord {
     pub fn to_count(self) -> u32 {
-        self.primary as u32 | (self.secondary as u32) << 8 | (self.flags.bits() as u32) << 16
+        self.primary as u32
+            | (self.secondary as u32) << 8
+            | (self.flags.bits() as u32) << 16
+            | (self.quorum as u32) << 24
     }
     pub fn from_count(count: u32) -> Self {
         ConfigWord {
             primary: count as u8,
             secondary: (count >> 8) as u8,
             flags: ConfigFlags::from_bits_truncate((count >> 16) as u8),
+            quorum: (count >> 24) as u8,
         }
     }
 }
@@ -389,6 +403,7 @@ mod tests {
             primary: 5,
             secondary: 9,
             flags: ConfigFlags::SET_COUNTER | ConfigFlags::SET_LIMIT,
+            quorum: 3,
         };
         assert_eq!(ConfigWord::from_count(w.to_count()), w);
         let s = StateWord {

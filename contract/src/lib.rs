@@ -16,6 +16,7 @@ pub mod docgen;
 pub mod doorbell;
 pub mod fcs;
 pub mod frame;
+pub mod lease;
 pub mod limits;
 pub mod mac;
 pub mod mirror;
@@ -24,7 +25,9 @@ pub mod regs;
 pub mod ring;
 
 /// Major version of this contract. A driver refuses a card whose major differs.
-pub const VERSION_MAJOR: u16 = 1;
+/// 2: leases (CONFIG's quorum, the `LEASE_*` registers, NACK(NoLease)): a card of
+/// version 1 would issue without a lease, a manager of version 1 sends quorum 0.
+pub const VERSION_MAJOR: u16 = 2;
 /// Minor version: additions that old software can ignore.
 pub const VERSION_MINOR: u16 = 0;
 /// Value of the `ID_VERSION` register: major in bits 31:16, minor in bits 15:0.

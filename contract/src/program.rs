@@ -10,6 +10,7 @@
 //! Section names refer to `docs/registers.md`, which is generated from [`crate::regs`].
 
 use crate::frame::{ConfigFlags, ConfigWord, FrameType, StateWord};
+use crate::lease::LeaseTiming;
 use crate::limits::{MAX_RING_LOG2, QUEUES};
 use crate::regs::{self, Control, QueueControl};
 
@@ -183,8 +184,8 @@ pub struct BringUp {
     pub node: u8,
     /// DMA address of the 32-byte state mirror (0: no mirror).
     pub mirror: u64,
-    /// Clocks between heartbeats.
-    pub heartbeat_period: u64,
+    /// Heartbeat period, lease length and hold (the same on every card of a cluster).
+    pub timing: LeaseTiming,
     /// One entry per queue to enable (at most QUEUES); the others stay disabled.
     pub rings: Vec<RingSetup>,
     /// Fabric planes to use (`Control::PLANE_X`, `PLANE_Y`, `PREFER_Y`).
@@ -231,7 +232,9 @@ pub fn bring_up<W: RegisterWrite>(w: &mut W, p: &BringUp) -> Result<(), ProgramE
     p.check()?;
     w.write_reg(regs::NODE_ID, p.node as u64)?;
     w.write_reg(regs::MIRROR_ADDR, p.mirror)?;
-    w.write_reg(regs::HEARTBEAT_PERIOD, p.heartbeat_period)?;
+    w.write_reg(regs::HEARTBEAT_PERIOD, p.timing.heartbeat_period as u64)?;
+    w.write_reg(regs::LEASE_PERIOD, p.timing.lease_period as u64)?;
+    w.write_reg(regs::LEASE_HOLD, p.timing.hold as u64)?;
     for (q, ring) in p.rings.iter().enumerate() {
         let mut control = QueueControl::ENABLE;
         control.set(QueueControl::IRQ_ENABLE, ring.irq);
@@ -263,10 +266,12 @@ pub struct Config {
     pub epoch: u32,
     pub primary: u8,
     pub secondary: u8,
-    /// `Some(n)`: set the counter (and stored value) to n.
+    /// `Some(n)`: set the counter (and stored value) to `max(n, STORED)`.
     pub counter: Option<u64>,
     /// `Some(l)`: set the limit.
     pub limit: Option<u64>,
+    /// Lease quorum of the cluster ([`crate::lease::quorum`] of its size).
+    pub quorum: u8,
 }
 
 /// A frame for the management window (`MGMT_TX_*`): what the header, count, value and
@@ -313,6 +318,7 @@ pub fn config_frame(to: u8, cfg: &Config) -> MgmtFrame {
         primary: cfg.primary,
         secondary: cfg.secondary,
         flags,
+        quorum: cfg.quorum,
     };
     MgmtFrame {
         kind: FrameType::Config,
@@ -441,17 +447,17 @@ mod tests {
             Err(ProgramError::WrongMagic { found: 0x1234, .. })
         ));
         r.values.remove(&regs::ID_MAGIC);
-        r.values.insert(regs::ID_VERSION, 2 << 16 | 5);
+        r.values.insert(regs::ID_VERSION, 3 << 16 | 5);
         let e = identify(&mut r).unwrap_err();
         assert_eq!(
             e,
             ProgramError::WrongVersion {
-                found_major: 2,
+                found_major: 3,
                 found_minor: 5,
                 expected_major: crate::VERSION_MAJOR
             }
         );
-        assert!(e.to_string().contains("2.5"), "{e}");
+        assert!(e.to_string().contains("3.5"), "{e}");
         r.values.remove(&regs::ID_VERSION);
         r.values.insert(regs::CAPABILITIES, 2);
         assert!(matches!(
@@ -481,7 +487,7 @@ mod tests {
         let mut p = BringUp {
             node: 3,
             mirror: 0x2000,
-            heartbeat_period: 500,
+            timing: LeaseTiming::new(500, 100),
             rings: vec![
                 RingSetup {
                     base: 0x1000,
@@ -497,7 +503,7 @@ mod tests {
         let (last, value) = *r.writes.last().unwrap();
         assert_eq!(last, regs::CONTROL);
         assert!(Control::from_bits_truncate(value).contains(Control::ENABLE | Control::HEARTBEAT));
-        assert_eq!(r.writes.len(), 3 + 3 * QUEUES + 1);
+        assert_eq!(r.writes.len(), 5 + 3 * QUEUES + 1);
         p.rings[1].log2 = 0;
         assert!(matches!(
             bring_up(&mut r, &p),
@@ -516,6 +522,7 @@ mod tests {
             secondary: 2,
             counter: Some(100),
             limit: None,
+            quorum: 2,
         };
         let f = config_frame(5, &cfg);
         assert_eq!(f.header() & 0xFF, FrameType::Config as u64);

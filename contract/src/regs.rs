@@ -81,6 +81,10 @@ register_map! { REGISTERS, REGISTERS_LAYOUT;
     MAX_RETRIES @ 0x050 : 8 Rw = 3;
     /// Host DMA address of the 32-byte state mirror (0: no mirror writes).
     MIRROR_ADDR @ 0x058 : 64 Rw = 0;
+    /// Cycles a lease lasts after a round of heartbeats from a quorum (docs/leases.md). The same on every card.
+    LEASE_PERIOD @ 0x060 : 32 Rw = crate::lease::LeaseTiming::DEFAULT.lease_period as u64;
+    /// Cycles a card's lease must have run in a new epoch before it issues as primary. The same on every card.
+    LEASE_HOLD @ 0x068 : 32 Rw = crate::lease::LeaseTiming::DEFAULT.hold as u64;
     /// Current epoch (0: never configured).
     EPOCH @ 0x080 : 32 Ro = 0;
     /// Node id of the primary generator of the current epoch.
@@ -97,6 +101,12 @@ register_map! { REGISTERS, REGISTERS_LAYOUT;
     LIVE_X @ 0x0B0 : 64 Ro = 0;
     /// Bit n set: node n's heartbeats are arriving on plane Y.
     LIVE_Y @ 0x0B8 : 64 Ro = 0;
+    /// Cycles left on this card's lease of its epoch (0: no lease: it neither issues nor stores).
+    LEASE @ 0x0C0 : 32 Ro = 0;
+    /// Cycles of lease still to run in this epoch before the card may issue as primary.
+    LEASE_HOLD_LEFT @ 0x0C8 : 32 Ro = 0;
+    /// Bit n set: node n's heartbeats of this epoch heard this card in the last round that ended.
+    SUPPORT @ 0x0D0 : 64 Ro = 0;
     /// Management frame to send: type in 7:0, destination node in 15:8, reason in 23:16, epoch in 63:32.
     MGMT_TX_HEADER @ 0x100 : 64 Rw = 0;
     /// Management frame to send: count in 31:0, tag in 47:32.
@@ -243,6 +253,8 @@ bitflags::bitflags! {
         const SECONDARY = 1 << 3;
         /// A CONFIG has been applied (epoch > 0).
         const CONFIGURED = 1 << 4;
+        /// The card holds a lease of its epoch (`LEASE > 0`).
+        const LEASE = 1 << 5;
     }
 }
 

@@ -28,7 +28,7 @@ pub const DMA_DATA_BITS: usize = ENTRY_BYTES * 8;
 /// Bit of the 256-bit entry that holds the phase.
 pub const PHASE_BIT: usize = 255;
 
-/// Completion status codes. Codes 1..=6 are the [`crate::frame::NackReason`] codes.
+/// Completion status codes. Codes 1..=7 are the [`crate::frame::NackReason`] codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Status {
@@ -39,6 +39,8 @@ pub enum Status {
     WouldWrap = 4,
     Busy = 5,
     NotSecondary = 6,
+    /// The primary or the secondary holds no lease (a side cut off from a quorum).
+    NoLease = 7,
     /// No response after `MAX_RETRIES` re-issues, each after `REQUEST_TIMEOUT` cycles.
     Timeout = 16,
     /// The card has no configuration (epoch 0) or is not enabled.
@@ -54,6 +56,7 @@ impl Status {
         Status::WouldWrap,
         Status::Busy,
         Status::NotSecondary,
+        Status::NoLease,
         Status::Timeout,
         Status::NotConfigured,
     ];
@@ -68,6 +71,7 @@ impl Status {
             4 => Status::WouldWrap,
             5 => Status::Busy,
             6 => Status::NotSecondary,
+            7 => Status::NoLease,
             16 => Status::Timeout,
             17 => Status::NotConfigured,
             _ => return None,

@@ -7,22 +7,29 @@ use seqfab_contract::regs;
 use seqfab_contract::ring::Status;
 use seqfab_gateware::card::RustHdlCard;
 use seqfab_testbench::checker::{check, CheckOptions};
+use seqfab_contract::lease::{quorum, LeaseTiming};
 use seqfab_testbench::cluster::{Cluster, Config};
+use seqfab_testbench::fabric::Plane;
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 
 const RING_LOG2: u32 = 4; // small, so every ring wraps many times (phase bits)
 
 fn cluster(n: usize) -> Cluster<RustHdlCard> {
     let mut c = Cluster::new((0..n).map(|_| RustHdlCard::new()).collect(), 0, 1);
-    c.bring_up(RING_LOG2, 500);
+    c.bring_up(RING_LOG2, LeaseTiming::new(100, Plane::max_delay(0)));
     c
 }
 
+/// Waits until every card shows `epoch` and the primary (the card whose STATUS says so)
+/// holds its lease with the hold run out.
 fn wait_configured(c: &mut Cluster<RustHdlCard>, epoch: u64) {
     for node in 0..c.nodes.len() {
         let took = (0..200).any(|_| c.read_reg(node, regs::EPOCH) == epoch);
         assert!(took, "node {node} did not take the CONFIG");
     }
+    let primary = c.read_reg(0, regs::PRIMARY_ID) as usize;
+    let took = c.wait_issuing(primary, 20_000);
+    assert!(took.is_some(), "primary {primary} never got its lease");
 }
 
 /// Runs until every workload has issued and completed everything.
@@ -79,6 +86,7 @@ fn one_card_is_primary_secondary_and_originator() {
         secondary: 0,
         counter: Some(1000),
         limit: Some(u64::MAX),
+        quorum: quorum(1),
     };
     c.configure(0, 0, cfg);
     wait_configured(&mut c, 1);
@@ -117,6 +125,7 @@ fn three_cards_back_to_back_originator_primary_secondary() {
         secondary: 2,
         counter: Some(0),
         limit: Some(u64::MAX),
+        quorum: quorum(3),
     };
     c.configure_all(0, cfg);
     wait_configured(&mut c, 1);
@@ -155,10 +164,7 @@ use std::collections::BTreeMap;
 
 fn rig(node: u8, cfg: CardConfig) -> CardRig<RustHdlCard> {
     let mut r = CardRig::new(RustHdlCard::new(), node);
-    r.host.bring_up(RING_LOG2, 0);
-    r.host.send_config(node, cfg);
-    r.settle_mmio();
-    r.run(20);
+    r.bring_up_alone(RING_LOG2, cfg);
     assert_eq!(
         r.read_reg(regs::EPOCH),
         cfg.epoch as u64,
@@ -177,6 +183,7 @@ fn primary_accepts_one_req_per_clock_for_over_1000_clocks() {
             secondary: 2,
             counter: Some(0),
             limit: Some(u64::MAX),
+            quorum: 1,
         },
     );
     let n = 1200u64;
@@ -230,6 +237,7 @@ fn end_to_end_latency_through_three_cards() {
             secondary: 2,
             counter: Some(0),
             limit: Some(u64::MAX),
+            quorum: quorum(3),
         },
     );
     wait_configured(&mut c, 1);
@@ -295,6 +303,7 @@ fn randomised_malformed_input_changes_no_state_and_is_counted() {
             secondary: 1,
             counter: Some(500),
             limit: Some(1 << 40),
+            quorum: 1,
         },
     );
     let before = snapshot(&mut r);

@@ -11,6 +11,8 @@ pub use crate::host::Config;
 use crate::host::{HostModel, Workload};
 use crate::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
 use seqfab_contract::frame::FRAME_BYTES;
+use seqfab_contract::lease::LeaseTiming;
+use seqfab_contract::regs;
 
 /// One host with its card.
 pub struct Node<M> {
@@ -60,9 +62,9 @@ impl<M: CardModel> Cluster<M> {
     }
 
     /// Every host brings its card up (node id, rings, mirror, heartbeats, enable).
-    pub fn bring_up(&mut self, ring_log2: u32, heartbeat_period: u64) {
+    pub fn bring_up(&mut self, ring_log2: u32, timing: LeaseTiming) {
         for n in &mut self.nodes {
-            n.host.bring_up(ring_log2, heartbeat_period);
+            n.host.bring_up(ring_log2, timing);
         }
     }
 
@@ -160,6 +162,21 @@ impl<M: CardModel> Cluster<M> {
         let ok = self.run_until(10_000, |c| c.nodes[node].host.read_result(id).is_some());
         assert!(ok, "MMIO read of {addr:#x} on node {node} never answered");
         self.nodes[node].host.read_result(id).expect("answered")
+    }
+
+    /// Steps until card `node` holds a lease and its hold has run out (it may issue as
+    /// primary), polling its registers; returns the clocks it took, or `None` after `max`.
+    pub fn wait_issuing(&mut self, node: usize, max: u64) -> Option<u64> {
+        let start = self.cycle;
+        while self.cycle - start < max {
+            if self.read_reg(node, regs::LEASE) > 0
+                && self.read_reg(node, regs::LEASE_HOLD_LEFT) == 0
+            {
+                return Some(self.cycle - start);
+            }
+            self.run(50);
+        }
+        None
     }
 
     /// Collects the state-mirror writes of every host into the history.

@@ -44,8 +44,17 @@ pub struct Plane {
 }
 
 impl Plane {
-    /// Frames one output port may queue.
-    pub const BUFFER: usize = 4096;
+    /// Frames one output port may queue: 32 KiB of 64-byte frames, a port's share of a
+    /// shallow-buffer switch. It bounds a frame's delay ([`Plane::max_delay`]), which
+    /// the lease's hold waits out (docs/leases.md), so it is not larger.
+    pub const BUFFER: usize = 512;
+
+    /// The longest a frame that is delivered at all spends in this switch with every
+    /// port's latency at most `max_latency`: the source and destination latencies, a
+    /// full output queue drained one frame per clock, and the clock it enters on.
+    pub const fn max_delay(max_latency: u64) -> u64 {
+        1 + 2 * max_latency + Self::BUFFER as u64
+    }
 
     pub fn new(name: char, ports: usize, latency: u64, seed: u64) -> Self {
         Plane {

@@ -10,6 +10,7 @@ use crate::pins::{CardInputs, CardOutputs};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use seqfab_contract::doorbell::Doorbell;
+use seqfab_contract::lease::LeaseTiming;
 use seqfab_contract::limits::{QUEUES, QUEUE_FIFO_DEPTH};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
 use seqfab_contract::program::{self, BringUp, RegisterWrite, RingSetup};
@@ -110,11 +111,11 @@ impl HostModel {
     /// The bring-up a driver does (the contract's one sequence,
     /// [`program::bring_up`]): node id, rings and mirror addresses, queues and
     /// interrupts, heartbeats, then enable with both planes.
-    pub fn bring_up(&mut self, ring_log2: u32, heartbeat_period: u64) {
+    pub fn bring_up(&mut self, ring_log2: u32, timing: LeaseTiming) {
         let p = BringUp {
             node: self.node,
             mirror: MIRROR_ADDR,
-            heartbeat_period,
+            timing,
             rings: (0..QUEUES)
                 .map(|q| RingSetup {
                     base: ring_addr(q),

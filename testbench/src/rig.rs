@@ -4,6 +4,8 @@
 
 use crate::host::HostModel;
 use crate::pins::{CardInputs, CardModel, CardOutputs};
+use seqfab_contract::lease::LeaseTiming;
+use seqfab_contract::regs::{self, Control};
 use seqfab_contract::frame::FRAME_BYTES;
 
 pub struct CardRig<M> {
@@ -81,6 +83,32 @@ impl<M: CardModel> CardRig<M> {
             n += 1;
             assert!(n < 100_000, "MMIO never drained");
         }
+    }
+
+    /// Brings the card up alone, as its own quorum: lease rounds every 16 clocks with no
+    /// heartbeat frames on the wire (`Control::HEARTBEAT` off), a lease that outlasts any
+    /// test and no hold, then `cfg` with quorum 1; returns once the card may issue.
+    pub fn bring_up_alone(&mut self, ring_log2: u32, mut cfg: crate::host::Config) {
+        let timing = LeaseTiming {
+            heartbeat_period: 16,
+            lease_period: u32::MAX,
+            hold: 0,
+            max_frame_delay: 0,
+        };
+        self.host.bring_up(ring_log2, timing);
+        let control = Control::ENABLE | Control::PLANE_X | Control::PLANE_Y;
+        self.host.write(regs::CONTROL, control.bits());
+        cfg.quorum = 1;
+        let node = self.host.node;
+        self.host.send_config(node, cfg);
+        self.settle_mmio();
+        for _ in 0..100 {
+            self.run(8);
+            if self.read_reg(regs::LEASE) > 0 {
+                return;
+            }
+        }
+        panic!("a card alone never took its lease");
     }
 
     /// Reads a register through the host port.

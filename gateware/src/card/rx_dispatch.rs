@@ -229,9 +229,14 @@ pub struct RxDispatch {
     /// A heartbeat from `hb_x_node` arrived on plane X (taken whenever valid).
     pub hb_x: Signal<Out, bool>,
     pub hb_x_node: Signal<Out, Bits<8>>,
+    /// Its epoch and `value` (whom the sender hears), for the lease.
+    pub hb_x_epoch: Signal<Out, Bits<32>>,
+    pub hb_x_heard: Signal<Out, Bits<64>>,
     /// A heartbeat from `hb_y_node` arrived on plane Y.
     pub hb_y: Signal<Out, bool>,
     pub hb_y_node: Signal<Out, Bits<8>>,
+    pub hb_y_epoch: Signal<Out, Bits<32>>,
+    pub hb_y_heard: Signal<Out, Bits<64>>,
     x_class: FrameClass,
     y_class: FrameClass,
     lh_class: FrameClass,
@@ -306,8 +311,12 @@ impl Logic for RxDispatch {
         // Heartbeats go to the liveness tracker of the plane they came in on.
         self.hb_x.next = self.x_valid.val() & self.x_class.heartbeat.val();
         self.hb_x_node.next = self.x_frame.val().src;
+        self.hb_x_epoch.next = self.x_frame.val().epoch;
+        self.hb_x_heard.next = self.x_frame.val().value;
         self.hb_y.next = self.y_valid.val() & self.y_class.heartbeat.val();
         self.hb_y_node.next = self.y_frame.val().src;
+        self.hb_y_epoch.next = self.y_frame.val().epoch;
+        self.hb_y_heard.next = self.y_frame.val().value;
 
         // Pop whichever consumer took each source's head.
         self.le_ready.next = self.eng_arb.grant[0].val() & self.eng_out.in_ready.val();

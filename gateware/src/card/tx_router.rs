@@ -335,6 +335,8 @@ impl Logic for TxRouter {
         self.heartbeat.next.dst = self.broadcast.val();
         self.heartbeat.next.origin = self.node_id.val();
         self.heartbeat.next.epoch = self.epoch.val();
+        // Whom this card hears: the receivers' leases count it (docs/leases.md).
+        self.heartbeat.next.value = self.live_x.val() | self.live_y.val();
         if self.hb_tick.val() & self.hb_enable.val() {
             self.hb_pending_x.d.next = self.enable_x.val();
             self.hb_pending_y.d.next = self.enable_y.val();

@@ -142,8 +142,20 @@ pub struct SequenceEngine {
     /// A state mirror is configured (`MIRROR_ADDR != 0`): RSPs wait until
     /// `mirrored_stored` covers them. Low: RSPs leave at once (the register is the store).
     pub mirror_on: Signal<In, Bit>,
+    /// The card holds a lease of its epoch ([`crate::fabric::lease::LeaseKeeper`]): a
+    /// FWD is stored only while high, else NACK(NoLease).
+    pub lease_ok: Signal<In, Bit>,
+    /// The lease is held and the new epoch's hold has run out: a REQ is issued only
+    /// while high, else NACK(NoLease). Both are tested where P takes the frame, so a
+    /// frame that waited in R does not act on a lease that ran out meanwhile.
+    pub issue_ok: Signal<In, Bit>,
     /// Current epoch (0: never configured).
     pub epoch: Signal<Out, Bits<32>>,
+    /// The lease quorum of the current epoch (CONFIG's `ConfigWord::quorum`).
+    pub quorum: Signal<Out, Bits<8>>,
+    /// One-cycle pulse in the first cycle of a new epoch (registered): the lease keeper
+    /// drops the old epoch's lease before R samples anything of the new one.
+    pub new_epoch: Signal<Out, Bit>,
     /// Primary of the current epoch.
     pub primary_id: Signal<Out, Bits<8>>,
     /// Secondary of the current epoch.
@@ -225,6 +237,8 @@ pub struct SequenceEngine {
     /// `remaining`, so P waits.
     settle: DFF<Bit>,
     configured_r: DFF<Bit>,
+    quorum_r: DFF<Bits<8>>,
+    new_epoch_r: DFF<Bit>,
     is_primary_r: DFF<Bit>,
     is_secondary_r: DFF<Bit>,
     /// A CONFIG was taken last cycle: recompute `remaining` and send its CONFIG_ACK.
@@ -248,6 +262,9 @@ pub struct SequenceEngine {
     /// `direct_wrap`, else LimitReached (also chosen in the merge, for the same reason).
     direct_dyn: DFF<Bit>,
     direct_wrap: DFF<Bit>,
+    /// `direct` is a NACK(NoLease): a REQ or FWD that passed every other test at P
+    /// while the lease (or the hold) said no. Wins over `direct_dyn` in the merge.
+    direct_nolease: DFF<Bit>,
     // Statistics pulses (registered).
     req_accepted_r: DFF<Bit>,
     fwd_stored_r: DFF<Bit>,
@@ -272,6 +289,7 @@ pub struct SequenceEngine {
     r_wrap: Constant<Bits<8>>,
     r_limit: Constant<Bits<8>>,
     r_not_secondary: Constant<Bits<8>>,
+    r_no_lease: Constant<Bits<8>>,
     /// CONFIG flags byte that a same-epoch CONFIG must carry exactly (`SET_LIMIT`).
     f_set_limit_only: Constant<Bits<8>>,
     /// `StateWord.enabled` bit.
@@ -308,6 +326,10 @@ pub struct SequenceEngine {
     sel_fwd: Signal<Local, Bit>,
     fwd_store: Signal<Local, Bit>,
     fwd_nack: Signal<Local, Bit>,
+    /// A REQ or FWD that P refuses for want of a lease.
+    no_lease: Signal<Local, Bit>,
+    /// SET_COUNTER's value: `max(value, stored)`.
+    cfg_counter: Signal<Local, Bits<64>>,
     cfg_word: Signal<Local, Bits<32>>,
     cfg_new: Signal<Local, Bit>,
     cfg_raise: Signal<Local, Bit>,
@@ -348,7 +370,11 @@ impl SequenceEngine {
             enabled: Default::default(),
             mirrored_stored: Default::default(),
             mirror_on: Default::default(),
+            lease_ok: Default::default(),
+            issue_ok: Default::default(),
             epoch: Default::default(),
+            quorum: Default::default(),
+            new_epoch: Default::default(),
             primary_id: Default::default(),
             secondary_id: Default::default(),
             counter: Default::default(),
@@ -392,6 +418,8 @@ impl SequenceEngine {
             rem_hi_zero: DFFWithInit::new(true),
             settle: Default::default(),
             configured_r: Default::default(),
+            quorum_r: Default::default(),
+            new_epoch_r: Default::default(),
             is_primary_r: Default::default(),
             is_secondary_r: Default::default(),
             ack_pending: Default::default(),
@@ -406,6 +434,7 @@ impl SequenceEngine {
             direct_fwd_dst: Default::default(),
             direct_dyn: Default::default(),
             direct_wrap: Default::default(),
+            direct_nolease: Default::default(),
             req_accepted_r: Default::default(),
             fwd_stored_r: Default::default(),
             nack_tx_r: Default::default(),
@@ -427,6 +456,7 @@ impl SequenceEngine {
             r_wrap: reason(NackReason::WouldWrap),
             r_limit: reason(NackReason::LimitReached),
             r_not_secondary: reason(NackReason::NotSecondary),
+            r_no_lease: reason(NackReason::NoLease),
             f_set_limit_only: Constant::new((ConfigFlags::SET_LIMIT.bits() as u64).into()),
             sw_enabled: Constant::new((1u64 << 16).into()),
             zero64: Constant::new(0u64.into()),
@@ -455,6 +485,8 @@ impl SequenceEngine {
             sel_fwd: Default::default(),
             fwd_store: Default::default(),
             fwd_nack: Default::default(),
+            no_lease: Default::default(),
+            cfg_counter: Default::default(),
             cfg_word: Default::default(),
             cfg_new: Default::default(),
             cfg_raise: Default::default(),
@@ -511,6 +543,8 @@ impl Logic for SequenceEngine {
             rem_hi_zero,
             settle,
             configured_r,
+            quorum_r,
+            new_epoch_r,
             is_primary_r,
             is_secondary_r,
             ack_pending,
@@ -525,6 +559,7 @@ impl Logic for SequenceEngine {
             direct_fwd_dst,
             direct_dyn,
             direct_wrap,
+            direct_nolease,
             req_accepted_r,
             fwd_stored_r,
             nack_tx_r,
@@ -574,14 +609,19 @@ impl Logic for SequenceEngine {
         // A wrap always passes the limit too (limit <= 2^64 - 1), so `would_wrap` only
         // picks the NACK reason and stays off the counter's enable path; the epoch and
         // role tests come precomputed from R.
-        self.req_ok.next = self.f_req_pass.q.val() & !self.over_limit.val();
+        self.req_ok.next =
+            self.f_req_pass.q.val() & self.issue_ok.val() & !self.over_limit.val();
         // NACK reason. Precedence: disabled, stale epoch, not primary (or not secondary
         // for a FWD), then wrap or limit, which depend on the counter and are chosen in
         // the merge from `direct_dyn` and `direct_wrap`.
         self.req_reason.next = self.f_reason.q.val();
-        // FWD: store iff same epoch, enabled, secondary, and from the epoch's primary.
-        self.fwd_store.next = self.f_fwd_store.q.val();
-        self.fwd_nack.next = self.f_fwd_nack.q.val();
+        // FWD: store iff same epoch, enabled, secondary, from the epoch's primary, and
+        // the lease holds now; without the lease it is NACKed (NoLease) instead.
+        self.fwd_store.next = self.f_fwd_store.q.val() & self.lease_ok.val();
+        self.no_lease.next = (self.f_req_pass.q.val() & !self.issue_ok.val())
+            | (self.f_fwd_store.q.val() & !self.lease_ok.val());
+        self.fwd_nack.next =
+            self.f_fwd_nack.q.val() | (self.f_fwd_store.q.val() & !self.lease_ok.val());
         // CONFIG (docs/gateware.md decision 2): a newer epoch applies roles, epoch and
         // the flagged values; the same epoch may only raise the limit; else refused.
         self.cfg_word.next = self.head.val().count;
@@ -595,7 +635,8 @@ impl Logic for SequenceEngine {
         self.direct_free.next = !self.direct_valid.q.val() | self.direct_take.val();
         self.gate_free.next =
             !self.rsp_gate.full.val() | (self.rsp_release.val() & self.out_skid.in_ready.val());
-        self.need_direct.next = self.f_need_direct.q.val();
+        self.need_direct.next =
+            self.f_need_direct.q.val() | (self.f_fwd_store.q.val() & !self.lease_ok.val());
         self.p_ready.next = self.r_valid.q.val() & !self.ack_pending.q.val() & !self.settle.q.val();
         self.go.next = self.p_ready.val()
             & (!self.need_direct.val() | self.direct_free.val())
@@ -688,9 +729,15 @@ impl Logic for SequenceEngine {
             self.go_cfg.val() & self.cfg_new.val() & self.cfg_word.val().get_bit(16);
         // Counter and remaining: one enable each, with the late `req_take` only in the
         // enable and the data chosen by early selects.
+        // SET_COUNTER takes max(value, stored): a range this card stored after the
+        // manager read STORED is never issued again (docs/leases.md).
+        self.cfg_counter.next = self.stored_r.q.val();
+        if self.head.val().value > self.stored_r.q.val() {
+            self.cfg_counter.next = self.head.val().value;
+        }
         if self.req_take.val() | self.cfg_set_counter.val() {
             if self.cfg_set_counter.val() {
-                self.counter_r.d.next = self.head.val().value;
+                self.counter_r.d.next = self.cfg_counter.val();
             } else {
                 self.counter_r.d.next = self.counter_r.q.val() + self.wide_count.wide.val();
             }
@@ -723,7 +770,7 @@ impl Logic for SequenceEngine {
         // decision is the enable.
         if self.go_store.val() | self.cfg_set_counter.val() {
             if self.cfg_set_counter.val() {
-                self.stored_r.d.next = self.head.val().value;
+                self.stored_r.d.next = self.cfg_counter.val();
             } else if self.head.val().end > self.stored_r.q.val() {
                 self.stored_r.d.next = self.head.val().end;
             }
@@ -733,6 +780,7 @@ impl Logic for SequenceEngine {
             self.primary_r.d.next = self.cfg_word.val().get_bits::<8>(0);
             self.secondary_r.d.next = self.cfg_word.val().get_bits::<8>(8);
             self.configured_r.d.next = true;
+            self.quorum_r.d.next = self.cfg_word.val().get_bits::<8>(24);
             if self.cfg_word.val().get_bit(17) {
                 self.limit_r.d.next = self.head.val().aux;
             }
@@ -747,6 +795,8 @@ impl Logic for SequenceEngine {
             self.ack_origin.d.next = self.head.val().origin;
             self.ack_refused.d.next = !(self.cfg_new.val() | self.cfg_raise.val());
         }
+
+        self.new_epoch_r.d.next = self.go_cfg.val() & self.cfg_new.val();
 
         // ---- Statistics.
         self.req_accepted_r.d.next = self.req_take.val();
@@ -801,6 +851,7 @@ impl Logic for SequenceEngine {
             self.direct_fwd_dst.d.next = self.secondary_r.q.val();
             self.direct_dyn.d.next = !self.f_static_nack.q.val() & !self.ack_pending.q.val();
             self.direct_wrap.d.next = self.would_wrap.val();
+            self.direct_nolease.d.next = self.no_lease.val() & !self.ack_pending.q.val();
         }
         if self.ack_pending.q.val() & self.direct_free.val() {
             self.ack_pending.d.next = false;
@@ -828,7 +879,9 @@ impl Logic for SequenceEngine {
         self.rsp_head.next = self.rsp_gate.head.val();
         self.out_skid.in_valid.next = self.rsp_release.val() | self.direct_valid.q.val();
         self.out_skid.in_data.next = self.direct.q.val();
-        if self.direct_dyn.q.val() {
+        if self.direct_nolease.q.val() {
+            self.out_skid.in_data.next.reason = self.r_no_lease.val();
+        } else if self.direct_dyn.q.val() {
             if self.direct_wrap.q.val() {
                 self.out_skid.in_data.next.reason = self.r_wrap.val();
             } else {
@@ -861,7 +914,7 @@ impl Logic for SequenceEngine {
         self.unused_fields.next = self.in_frame.val().reason.any()
             | self.in_frame.val().dst.any()
             | self.in_frame.val().extra.any()
-            | self.cfg_word.val().get_bits::<14>(18).any()
+            | self.cfg_word.val().get_bits::<6>(18).any()
             | self.nx_cfg_word.val().get_bits::<16>(0).any()
             | self.nx_cfg_word.val().get_bits::<8>(24).any()
             | self.head.val().is_fwd;
@@ -876,6 +929,8 @@ impl Logic for SequenceEngine {
         self.is_primary.next = self.is_primary_r.q.val();
         self.is_secondary.next = self.is_secondary_r.q.val();
         self.configured.next = self.configured_r.q.val();
+        self.quorum.next = self.quorum_r.q.val();
+        self.new_epoch.next = self.new_epoch_r.q.val();
         self.req_accepted.next = self.req_accepted_r.q.val();
         self.fwd_stored.next = self.fwd_stored_r.q.val();
         self.nack_tx.next = self.nack_tx_r.q.val();
@@ -988,8 +1043,19 @@ mod tests {
             }
         }
 
-        /// The engine's answer to `ff` (None: dropped), updating state and statistics.
+        /// The engine's answer to `ff` with the lease held.
         fn handle(&mut self, ff: &FrameFields, enabled: bool) -> Option<Frame> {
+            self.handle_leased(ff, enabled, true, true)
+        }
+
+        /// The engine's answer to `ff` (None: dropped), updating state and statistics.
+        fn handle_leased(
+            &mut self,
+            ff: &FrameFields,
+            enabled: bool,
+            lease_ok: bool,
+            issue_ok: bool,
+        ) -> Option<Frame> {
             let Some(f) = ff.to_frame() else {
                 self.stats.drop_other += 1;
                 return None;
@@ -1004,6 +1070,8 @@ mod tests {
                         self.nack(&f, NackReason::StaleEpoch)
                     } else if !self.is_primary() {
                         self.nack(&f, NackReason::NotPrimary)
+                    } else if !issue_ok {
+                        self.nack(&f, NackReason::NoLease)
                     } else if self.s.counter.checked_add(count).is_none() {
                         self.nack(&f, NackReason::WouldWrap)
                     } else if count > self.s.limit.saturating_sub(self.s.counter) {
@@ -1039,6 +1107,8 @@ mod tests {
                         None
                     } else if !(self.is_secondary() && f.src == self.s.primary) {
                         self.nack(&f, NackReason::NotSecondary)
+                    } else if !lease_ok {
+                        self.nack(&f, NackReason::NoLease)
                     } else {
                         self.s.stored = self.s.stored.max(f.value.wrapping_add(f.count as u64));
                         self.stats.fwd_stored += 1;
@@ -1066,8 +1136,9 @@ mod tests {
                         self.s.secondary = w.secondary;
                         self.s.configured = true;
                         if flags & ConfigFlags::SET_COUNTER.bits() != 0 {
-                            self.s.counter = f.value;
-                            self.s.stored = f.value;
+                            let m = f.value.max(self.s.stored);
+                            self.s.counter = m;
+                            self.s.stored = m;
                         }
                         if flags & ConfigFlags::SET_LIMIT.bits() != 0 {
                             self.s.limit = f.aux;
@@ -1135,6 +1206,7 @@ mod tests {
             primary,
             secondary,
             flags,
+            quorum: 2,
         }
         .to_count();
         f.value = counter;
@@ -1160,6 +1232,9 @@ mod tests {
     #[derive(Clone)]
     struct Phase {
         enabled: bool,
+        /// The lease keeper's `lease_ok` and `issue_ok` during the phase.
+        lease_ok: bool,
+        issue_ok: bool,
         frames: Vec<FrameFields>,
         /// Answers the model expects for this phase (the harness waits for them).
         expected: usize,
@@ -1204,7 +1279,7 @@ mod tests {
         for p in phases.iter_mut() {
             let before = out.len();
             for f in &p.frames {
-                if let Some(a) = model.handle(f, p.enabled) {
+                if let Some(a) = model.handle_leased(f, p.enabled, p.lease_ok, p.issue_ok) {
                     out.push(a);
                 }
             }
@@ -1234,6 +1309,8 @@ mod tests {
             let mut expected_total = 0usize;
             'phases: for phase in &s.phases {
                 x.enabled.next = phase.enabled;
+                x.lease_ok.next = phase.lease_ok;
+                x.issue_ok.next = phase.issue_ok;
                 expected_total += phase.expected;
                 let mut idx = 0usize;
                 let mut idle_after = 0;
@@ -1360,8 +1437,14 @@ mod tests {
     }
 
     fn phase(enabled: bool, frames: Vec<FrameFields>) -> Phase {
+        leased(enabled, true, true, frames)
+    }
+
+    fn leased(enabled: bool, lease_ok: bool, issue_ok: bool, frames: Vec<FrameFields>) -> Phase {
         Phase {
             enabled,
+            lease_ok,
+            issue_ok,
             frames,
             expected: 0,
         }
@@ -1524,6 +1607,8 @@ mod tests {
         let mut tag = 0u16;
         while left > 0 {
             let enabled = rng.gen_bool(0.85);
+            let lease_ok = rng.gen_bool(0.9);
+            let issue_ok = lease_ok && rng.gen_bool(0.9);
             let n = rng.gen_range(50..400).min(left);
             left -= n;
             let mut v = vec![];
@@ -1617,10 +1702,10 @@ mod tests {
                         ff
                     }
                 };
-                m.handle(&f, enabled);
+                m.handle_leased(&f, enabled, lease_ok, issue_ok);
                 v.push(f);
             }
-            phases.push(phase(enabled, v));
+            phases.push(leased(enabled, lease_ok, issue_ok, v));
         }
         phases
     }
@@ -1765,6 +1850,49 @@ mod tests {
             vec![(10, 10), (20, 0), (u64::MAX - 10, 10), (u64::MAX, 0)]
         );
         assert_eq!(obs.stats.drop_epoch, 2);
+    }
+
+    /// docs/leases.md "Use": no lease, no FWD and no store (NACK(NoLease), nothing
+    /// issued or stored); the lease without the hold: stores but does not issue; and
+    /// the counter a new epoch sets is `max(value, stored)`.
+    #[test]
+    fn no_lease_no_numbers_and_set_counter_keeps_stored_ranges() {
+        // NODE is primary and secondary at once, so FWDs from itself are stored.
+        let cfg = |e, counter| config(e, NODE, NODE, all_flags(), counter, 1 << 20);
+        let fwd1 = |tag, value, count| fwd(1, NODE, 4, tag, value, count);
+        let phases = vec![
+            leased(true, true, true, vec![cfg(1, 0), req(1, 4, 1, 5), fwd1(2, 0, 5)]),
+            // The lease ran out: REQ and FWD refused, nothing changes.
+            leased(true, false, false, vec![req(1, 4, 3, 5), fwd1(4, 5, 5), query(1)]),
+            // Held, but the hold has not run out: the FWD is stored, the REQ refused.
+            leased(true, true, false, vec![req(1, 4, 5, 5), fwd1(6, 100, 20)]),
+            leased(true, true, true, vec![req(1, 4, 7, 1)]),
+            // A new epoch sets the counter to 50, below the 120 this card stored: 120.
+            leased(true, true, true, vec![cfg(2, 50), req(2, 4, 8, 1), query(2)]),
+            // ... and to 500, above it: 500.
+            leased(true, true, true, vec![cfg(3, 500), req(3, 4, 9, 1)]),
+        ];
+        let mut phases = phases;
+        let mut model = Model::new(NODE);
+        let expected = expect(&mut phases, &mut model);
+        let obs = run(setup(phases));
+        check_against_model(&obs, &expected, &model);
+        let nacks: Vec<(u16, u8)> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Nack)
+            .map(|(_, f)| (f.tag, f.reason))
+            .collect();
+        let nl = NackReason::NoLease as u8;
+        assert_eq!(nacks, vec![(3, nl), (4, nl), (5, nl)]);
+        let fwds: Vec<(u16, u64)> = obs
+            .outputs
+            .iter()
+            .filter(|(_, f)| f.kind == FrameType::Fwd)
+            .map(|(_, f)| (f.tag, f.value))
+            .collect();
+        assert_eq!(fwds, vec![(1, 0), (7, 5), (8, 120), (9, 500)]);
+        assert_eq!(obs.stats.fwd_stored, 2);
     }
 
     /// docs/gateware.md decision 2: stale CONFIGs are refused, a same-epoch CONFIG may
@@ -1944,6 +2072,8 @@ mod tests {
             let mut cycle = 0u64;
             x.node_id.next = (NODE as u64).into();
             x.enabled.next = true;
+            x.lease_ok.next = true;
+            x.issue_ok.next = true;
             x.mirror_on.next = true;
             x.mirrored_stored.next = 100u64.into();
             x.out_ready.next = true;

@@ -14,11 +14,13 @@
 //! | [`heartbeat::HeartbeatTimer`] | `tick` registered; the first one `period` cycles after the first enabled clock |
 //! | [`liveness::LivenessTracker`] | `live` follows `link_up` / `misses` by 1 cycle, `heard` / `tick` by 2 |
 //! | [`plane_select::PlaneSelect`] | 1 cycle (a registered table per destination) |
+//! | [`lease::LeaseKeeper`] | a heartbeat counts toward the round 3 cycles after it arrives; `lease_ok` / `issue_ok` registered, masked in the cycle of `new_epoch` |
 
 use rust_hdl::prelude::*;
 
 pub mod crc;
 pub mod heartbeat;
+pub mod lease;
 pub mod liveness;
 pub mod plane_select;
 pub mod rx_deframer;

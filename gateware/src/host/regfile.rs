@@ -38,7 +38,7 @@ const N_CONST: usize = CONST_REGS.len();
 
 /// Read-write registers, stored as masked 64-bit words. `update()` names them by position
 /// in this list (rust-hdl array indices must be literals).
-pub(crate) const RW_REGS: [u32; 11] = [
+pub(crate) const RW_REGS: [u32; 13] = [
     regs::NODE_ID,          // 0
     regs::CONTROL,          // 1
     regs::HEARTBEAT_PERIOD, // 2
@@ -50,11 +50,13 @@ pub(crate) const RW_REGS: [u32; 11] = [
     regs::MGMT_TX_COUNT,    // 8
     regs::MGMT_TX_VALUE,    // 9
     regs::MGMT_TX_AUX,      // 10
+    regs::LEASE_PERIOD,     // 11
+    regs::LEASE_HOLD,       // 12
 ];
 const N_RW: usize = RW_REGS.len();
 
 /// Read-only registers showing the card's state; `update()` fills `ro_word` by position.
-pub(crate) const RO_REGS: [u32; 15] = [
+pub(crate) const RO_REGS: [u32; 18] = [
     regs::STATUS,         // 0
     regs::EPOCH,          // 1
     regs::PRIMARY_ID,     // 2
@@ -70,6 +72,9 @@ pub(crate) const RO_REGS: [u32; 15] = [
     regs::MGMT_RX_AUX,    // 12
     regs::MGMT_RX_EXTRA,  // 13
     regs::MGMT_RX_SEQ,    // 14
+    regs::LEASE,           // 15
+    regs::LEASE_HOLD_LEFT, // 16
+    regs::SUPPORT,         // 17
 ];
 const N_RO: usize = RO_REGS.len();
 
@@ -180,6 +185,16 @@ pub struct RegFile {
     pub is_secondary: Signal<In, bool>,
     /// `STATUS.CONFIGURED`.
     pub configured: Signal<In, bool>,
+    /// Shown in `LEASE` (and `STATUS.LEASE` when not 0).
+    pub lease: Signal<In, Bits<32>>,
+    /// Shown in `LEASE_HOLD_LEFT`.
+    pub hold_left: Signal<In, Bits<32>>,
+    /// Shown in `SUPPORT`.
+    pub support: Signal<In, Bits<64>>,
+    /// `LEASE_PERIOD`.
+    pub lease_period: Signal<Out, Bits<32>>,
+    /// `LEASE_HOLD`.
+    pub lease_hold: Signal<Out, Bits<32>>,
     /// Per queue: `Q_RING_BASE`.
     pub ring_base: [Signal<Out, Bits<64>>; QUEUES],
     /// Per queue: `Q_RING_LOG2`.
@@ -251,6 +266,8 @@ pub struct RegFile {
     rx_seq: DFF<Bits<64>>,
     w_status: Signal<Local, StatusWord>,
     w_epoch: Signal<Local, Word32>,
+    w_lease: Signal<Local, Word32>,
+    w_hold: Signal<Local, Word32>,
     w_primary: Signal<Local, Word8>,
     w_secondary: Signal<Local, Word8>,
     w_rx_header: Signal<Local, MgmtHeaderWord>,
@@ -310,6 +327,10 @@ impl RegFile {
             (regs::SECONDARY_ID, 8),
             (regs::MGMT_RX_COUNT, 32),
             (regs::MGMT_RX_SEQ, 32),
+            (regs::LEASE_PERIOD, 32),
+            (regs::LEASE_HOLD, 32),
+            (regs::LEASE, 32),
+            (regs::LEASE_HOLD_LEFT, 32),
         ] {
             assert_eq!(reg(o).width, width, "{}: width", reg(o).name);
         }
@@ -353,6 +374,11 @@ impl RegFile {
             is_primary: Default::default(),
             is_secondary: Default::default(),
             configured: Default::default(),
+            lease: Default::default(),
+            hold_left: Default::default(),
+            support: Default::default(),
+            lease_period: Default::default(),
+            lease_hold: Default::default(),
             ring_base: Default::default(),
             ring_log2: Default::default(),
             ring_reset: Default::default(),
@@ -401,6 +427,8 @@ impl RegFile {
             rx_seq: Default::default(),
             w_status: Default::default(),
             w_epoch: Default::default(),
+            w_lease: Default::default(),
+            w_hold: Default::default(),
             w_primary: Default::default(),
             w_secondary: Default::default(),
             w_rx_header: Default::default(),
@@ -526,6 +554,8 @@ impl Logic for RegFile {
         self.request_timeout.next = self.rw[4].q.val().get_bits::<32>(0);
         self.max_retries.next = self.rw[5].q.val().get_bits::<8>(0);
         self.mirror_addr.next = self.rw[6].q.val();
+        self.lease_period.next = self.rw[11].q.val().get_bits::<32>(0);
+        self.lease_hold.next = self.rw[12].q.val().get_bits::<32>(0);
         self.db_data.next = self.db_data_r.q.val();
         self.db_ok.next = self.db_ok_r.q.val();
         // ---- Management window ----
@@ -578,6 +608,7 @@ impl Logic for RegFile {
         self.w_status.next.primary = self.is_primary.val();
         self.w_status.next.secondary = self.is_secondary.val();
         self.w_status.next.configured = self.configured.val();
+        self.w_status.next.lease = self.lease.val().any();
         self.w_epoch.next = self.zero_word32.val();
         self.w_epoch.next.value = self.epoch.val();
         self.w_primary.next = self.zero_word8.val();
@@ -606,6 +637,13 @@ impl Logic for RegFile {
         self.ro_word[12].next = self.rx.q.val().aux;
         self.ro_word[13].next = self.rx.q.val().extra;
         self.ro_word[14].next = self.rx_seq.q.val();
+        self.w_lease.next = self.zero_word32.val();
+        self.w_lease.next.value = self.lease.val();
+        self.w_hold.next = self.zero_word32.val();
+        self.w_hold.next.value = self.hold_left.val();
+        self.ro_word[15].next = self.w_lease.val().into();
+        self.ro_word[16].next = self.w_hold.val().into();
+        self.ro_word[17].next = self.support.val();
         // ---- Reads: stage 1 latches the offset, stage 2 selects the word ----
         self.rd_pending.d.next = self.mmio_read.val();
         if self.mmio_read.val() {

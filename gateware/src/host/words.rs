@@ -31,7 +31,8 @@ pub struct StatusWord {
     pub primary: bool,
     pub secondary: bool,
     pub configured: bool,
-    pub zero: Bits<59>,
+    pub lease: bool,
+    pub zero: Bits<58>,
 }
 
 /// `Q_STATUS`: FIFO level in 15:0, FIFO full in 16, producer index in 63:32.
@@ -91,6 +92,7 @@ pub(crate) fn check_layouts() {
         s.get_my_offset_configured(),
         flag_bit(regs::Status::CONFIGURED.bits())
     );
+    assert_eq!(s.get_my_offset_lease(), flag_bit(regs::Status::LEASE.bits()));
     for w in [
         Word8::BITS,
         Word32::BITS,

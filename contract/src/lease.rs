@@ -39,6 +39,17 @@ pub struct LeaseTiming {
 }
 
 impl LeaseTiming {
+    /// For a card that is its own quorum (a CONFIG with quorum 1) and sends no heartbeat
+    /// frames: lease rounds every 16 clocks, a lease that outlasts any run, no hold.
+    /// Benchmarks and single-card rigs use it so that heartbeats do not share the wire
+    /// with what they measure; it is not safe for a cluster (nothing fences anyone).
+    pub const SOLO: LeaseTiming = LeaseTiming {
+        heartbeat_period: 16,
+        lease_period: u32::MAX,
+        hold: 0,
+        max_frame_delay: 0,
+    };
+
     /// The values the card comes out of reset with (`HEARTBEAT_PERIOD` = 1000).
     pub const DEFAULT: LeaseTiming = LeaseTiming::new(1000, DEFAULT_MAX_FRAME_DELAY);
 

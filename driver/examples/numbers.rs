@@ -59,6 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 secondary: 2 % a.nodes as u8,
                 counter: Some(0),
                 limit: Some(u64::MAX / 2),
+                quorum: seqfab_contract::lease::quorum(a.nodes),
             };
             for to in 0..a.nodes as u8 {
                 if cards[0]
@@ -67,6 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 {
                     return Err(format!("card {to} did not acknowledge its CONFIG").into());
                 }
+            }
+            // The new primary waits out its hold before it issues (docs/leases.md).
+            let primary = &cards[cfg.primary as usize];
+            if !primary.wait_issuing(Duration::from_secs(30))? {
+                return Err("the primary never took its lease".into());
             }
             0
         }

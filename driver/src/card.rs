@@ -20,6 +20,7 @@ use crate::backend::{Backend, Registers as Regs};
 use crate::dma::DmaMemory;
 use crate::error::{Error, Result};
 use crate::irq::Interrupt;
+use seqfab_contract::lease::LeaseTiming;
 use seqfab_contract::doorbell::Doorbell;
 use seqfab_contract::frame::FrameType;
 use seqfab_contract::limits::{MAX_RING_LOG2, QUEUES};
@@ -81,8 +82,9 @@ pub struct Options {
     pub node: u8,
     /// Log2 of each queue's ring entries (1..=MAX_RING_LOG2).
     pub ring_log2: u32,
-    /// Clocks between heartbeats.
-    pub heartbeat_period: u64,
+    /// Heartbeat period, lease length and hold: the same on every card of the cluster
+    /// (the management process decides them; docs/leases.md).
+    pub timing: LeaseTiming,
     /// Planes to use.
     pub planes: Control,
     /// Back the DMA memory with huge pages.
@@ -94,7 +96,7 @@ impl Default for Options {
         Options {
             node: 0,
             ring_log2: 10,
-            heartbeat_period: 500,
+            timing: LeaseTiming::new(500, seqfab_contract::lease::DEFAULT_MAX_FRAME_DELAY),
             planes: Control::PLANE_X | Control::PLANE_Y,
             hugetlb: false,
         }
@@ -212,7 +214,7 @@ impl Card {
         let p = BringUp {
             node: opts.node,
             mirror: DMA_IOVA + layout.mirror_offset() as u64,
-            heartbeat_period: opts.heartbeat_period,
+            timing: opts.timing,
             rings: (0..QUEUES)
                 .map(|q| RingSetup {
                     base: DMA_IOVA + layout.ring_offset(q) as u64,
@@ -345,6 +347,28 @@ impl Card {
         let dma = self.dma()?;
         let bytes: [u8; MIRROR_BYTES] = dma.mem.read_bytes(dma.layout.mirror_offset())?;
         Ok(Mirror::decode(&bytes))
+    }
+
+    /// This card's lease: cycles left on it, and cycles of hold still to run before it
+    /// may issue as primary (`LEASE`, `LEASE_HOLD_LEFT`; docs/leases.md).
+    pub fn lease(&self) -> Result<(u64, u64)> {
+        Ok((self.read(regs::LEASE)?, self.read(regs::LEASE_HOLD_LEFT)?))
+    }
+
+    /// Waits up to `timeout` until this card holds a lease with its hold run out (as a
+    /// new primary must before it issues); returns whether it does.
+    pub fn wait_issuing(&self, timeout: Duration) -> Result<bool> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let (lease, hold) = self.lease()?;
+            if lease > 0 && hold == 0 {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Sends a CONFIG to card `to` through this card's management window.

@@ -13,6 +13,8 @@ use crate::model::VerilatedCard;
 use crate::run::{run, RunOptions};
 use seqfab_contract::frame::{Frame, FrameType};
 use seqfab_contract::regs;
+use seqfab_contract::lease::LeaseTiming;
+use seqfab_testbench::fabric::Plane;
 use seqfab_testbench::cluster::{Cluster, Config};
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::rig::CardRig;
@@ -57,7 +59,7 @@ pub struct Figures {
 
 fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
     let mut c = Cluster::new((0..cards).map(|_| VerilatedCard::new()).collect(), 0, 1);
-    c.bring_up(10, 500);
+    c.bring_up(10, LeaseTiming::new(500, Plane::max_delay(0)));
     let (p, s) = if cards == 1 {
         (0, 0)
     } else {
@@ -71,9 +73,12 @@ fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
             secondary: s,
             counter: Some(0),
             limit: Some(u64::MAX),
+            quorum: seqfab_contract::lease::quorum(cards),
         },
     );
     c.run(3000);
+    c.wait_issuing(p as usize, 100_000)
+        .expect("the primary takes its lease");
     for (i, n) in c.nodes.iter_mut().enumerate() {
         n.workload = Some(Workload::new(
             Load::Closed { outstanding: 8 },
@@ -98,7 +103,7 @@ fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
 /// Feeds one REQ per clock into a primary's plane X for `cycles` clocks.
 fn primary_saturation(cycles: u64) -> f64 {
     let mut rig = CardRig::new(VerilatedCard::new(), 1);
-    rig.host.bring_up(10, 0);
+    rig.host.bring_up_solo(10);
     rig.host.send_config(
         1,
         Config {
@@ -107,6 +112,7 @@ fn primary_saturation(cycles: u64) -> f64 {
             secondary: 2,
             counter: Some(0),
             limit: Some(u64::MAX),
+            quorum: 1,
         },
     );
     rig.settle_mmio();
@@ -148,7 +154,9 @@ fn median(mut v: Vec<u64>) -> u64 {
 /// One request at a time from node 0 through primary 1 and secondary 2.
 fn latency(requests: u64) -> LatencyBreakdown {
     let mut c = Cluster::new((0..3).map(|_| VerilatedCard::new()).collect(), 0, 1);
-    c.bring_up(10, 0);
+    for n in &mut c.nodes {
+        n.host.bring_up_solo(10);
+    }
     c.configure_all(
         0,
         Config {
@@ -157,6 +165,7 @@ fn latency(requests: u64) -> LatencyBreakdown {
             secondary: 2,
             counter: Some(0),
             limit: Some(u64::MAX),
+            quorum: 1,
         },
     );
     c.run(500);

@@ -4,12 +4,13 @@
 //! or rust-hdl's simulator.
 
 use crate::faults::{Action, Event};
-use crate::manager::{Manager, ManagerLog};
+use crate::manager::{Manager, ManagerLog, SimCards};
+use seqfab_contract::lease::LeaseTiming;
 use seqfab_contract::regs;
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions, Violation};
 use seqfab_testbench::cluster::Cluster;
-use seqfab_testbench::fabric::{FrameBytes, PlaneStats};
+use seqfab_testbench::fabric::{FrameBytes, Plane, PlaneStats};
 use seqfab_testbench::history::History;
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::pins::CardModel;
@@ -43,6 +44,17 @@ pub struct RunOptions {
     /// Give up (and count what is still open as hung) after this many clocks.
     pub max_cycles: u64,
     pub capture: bool,
+}
+
+impl RunOptions {
+    /// The lease timing every card gets: the heartbeat period, and a hold that covers the
+    /// switch model's worst frame delay at this run's link latency (docs/leases.md).
+    pub fn lease_timing(&self) -> LeaseTiming {
+        LeaseTiming::new(
+            self.heartbeat_period as u32,
+            Plane::max_delay(self.link_latency),
+        )
+    }
 }
 
 impl Default for RunOptions {
@@ -150,7 +162,7 @@ pub fn run<M: CardModel>(
             p.capture = Some(Vec::new());
         }
     }
-    c.bring_up(opts.ring_log2, opts.heartbeat_period);
+    c.bring_up(opts.ring_log2, opts.lease_timing());
     for n in &mut c.nodes {
         n.host.write(regs::LIVENESS_MISSES, opts.liveness_misses);
         n.host.write(regs::REQUEST_TIMEOUT, opts.request_timeout);
@@ -165,11 +177,17 @@ pub fn run<M: CardModel>(
         opts.window,
         opts.heartbeat_period,
     );
-    manager.configure(&mut c);
-    // Let the configuration land and the heartbeats establish liveness before the load.
-    for _ in 0..opts.heartbeat_period * (opts.liveness_misses + 1) + 200 {
+    manager.configure(&mut SimCards(&mut c));
+    // Let the configuration land, the heartbeats establish liveness and the primary
+    // wait out its hold (docs/leases.md) before the load.
+    let settle = opts.heartbeat_period * (opts.liveness_misses + 1) + 200;
+    let give_up = settle + 20 * opts.lease_timing().hold as u64;
+    for k in 0.. {
         c.step();
-        manager.tick(&mut c);
+        manager.tick(&mut SimCards(&mut c));
+        if (k >= settle && manager.serving()) || k >= give_up {
+            break;
+        }
     }
 
     let per_node = opts.requests / opts.nodes as u64;
@@ -228,10 +246,26 @@ pub fn run<M: CardModel>(
             ));
         }
         c.step();
-        manager.tick(&mut c);
+        manager.tick(&mut SimCards(&mut c));
         if c.cycle % 4096 == 0 {
             let done = opts.requests - c.remaining() - c.in_flight() as u64;
             progress(done, opts.requests);
+        }
+    }
+    // Out of cycles: issue nothing more, and give what is in flight the time the card's
+    // own retry budget needs to complete it or fail it with an explicit error (I5 asks
+    // that nothing hangs, not that a run never ends mid-request).
+    if c.in_flight() > 0 {
+        for n in &mut c.nodes {
+            if let Some(w) = n.workload.as_mut() {
+                w.remaining = 0;
+            }
+        }
+        let budget = opts.request_timeout * (opts.max_retries + 2) + 1000;
+        let end = c.cycle + budget;
+        while c.in_flight() > 0 && c.cycle < end {
+            c.step();
+            manager.tick(&mut SimCards(&mut c));
         }
     }
     let load_cycles = (c.cycle - load_start).max(1);

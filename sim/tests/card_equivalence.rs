@@ -74,7 +74,15 @@ fn scenario(cards: Vec<Box<dyn CardModel>>, cycles: u64) -> Cluster<Box<dyn Card
         p.loss = 0.01;
         p.corrupt = 0.01;
     }
-    c.bring_up(3, 200);
+    // Short periods, so the lease is taken, held and renewed within the scenario (not a
+    // safe timing for a cluster: this compares two simulators, not safety).
+    let timing = seqfab_contract::lease::LeaseTiming {
+        heartbeat_period: 200,
+        lease_period: 1000,
+        hold: 300,
+        max_frame_delay: 0,
+    };
+    c.bring_up(3, timing);
     for n in &mut c.nodes {
         // Lost frames are re-sent soon, so the scenario keeps moving under 1% loss.
         n.host.write(seqfab_contract::regs::REQUEST_TIMEOUT, 400);
@@ -88,6 +96,7 @@ fn scenario(cards: Vec<Box<dyn CardModel>>, cycles: u64) -> Cluster<Box<dyn Card
             secondary: 2,
             counter: Some(5),
             limit: Some(1 << 20),
+            quorum: seqfab_contract::lease::quorum(3),
         },
     );
     for (i, n) in c.nodes.iter_mut().enumerate() {

@@ -7,7 +7,7 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::{bring_up, configure, spawn_role, wait_completion, Serve};
+use harness::{bring_up, configure, spawn_role, wait_completion, wait_serving, Serve};
 use seqfab_contract::limits::QUEUES;
 use seqfab_contract::regs;
 use seqfab_contract::ring::Status;
@@ -43,6 +43,7 @@ fn the_driver_brings_up_three_served_cards_and_takes_numbers() {
         assert_eq!(c.read(regs::NODE_ID).unwrap(), n as u64);
     }
     configure(&cards[0], 3);
+    wait_serving(&cards[1]);
     for c in &cards {
         assert_eq!(c.read(regs::EPOCH).unwrap(), 1);
     }
@@ -502,6 +503,7 @@ fn dma_to_unmapped_memory_is_dropped_and_counted_and_faults_come_from_the_contro
     let s = Serve::start(3, &[]);
     let cards: Vec<Card> = (0..3).map(|n| bring_up(&s.card(n), n)).collect();
     configure(&cards[0], 3);
+    wait_serving(&cards[1]);
     // Queue 1's ring moved to an IOVA the client never mapped: its completion is dropped.
     cards[0]
         .write(regs::queue_reg(1, regs::Q_RING_BASE), 0x7000_0000)

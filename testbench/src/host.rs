@@ -108,6 +108,14 @@ impl HostModel {
         !self.mmio.is_empty() || !self.reads_in_flight.is_empty()
     }
 
+    /// [`Self::bring_up`] with [`LeaseTiming::SOLO`] and no heartbeat frames: the card
+    /// is its own quorum once configured with quorum 1 (benchmarks and one-card rigs).
+    pub fn bring_up_solo(&mut self, ring_log2: u32) {
+        self.bring_up(ring_log2, LeaseTiming::SOLO);
+        let control = regs::Control::ENABLE | regs::Control::PLANE_X | regs::Control::PLANE_Y;
+        self.write(regs::CONTROL, control.bits());
+    }
+
     /// The bring-up a driver does (the contract's one sequence,
     /// [`program::bring_up`]): node id, rings and mirror addresses, queues and
     /// interrupts, heartbeats, then enable with both planes.

@@ -4,8 +4,7 @@
 
 use crate::host::HostModel;
 use crate::pins::{CardInputs, CardModel, CardOutputs};
-use seqfab_contract::lease::LeaseTiming;
-use seqfab_contract::regs::{self, Control};
+use seqfab_contract::regs;
 use seqfab_contract::frame::FRAME_BYTES;
 
 pub struct CardRig<M> {
@@ -89,15 +88,7 @@ impl<M: CardModel> CardRig<M> {
     /// heartbeat frames on the wire (`Control::HEARTBEAT` off), a lease that outlasts any
     /// test and no hold, then `cfg` with quorum 1; returns once the card may issue.
     pub fn bring_up_alone(&mut self, ring_log2: u32, mut cfg: crate::host::Config) {
-        let timing = LeaseTiming {
-            heartbeat_period: 16,
-            lease_period: u32::MAX,
-            hold: 0,
-            max_frame_delay: 0,
-        };
-        self.host.bring_up(ring_log2, timing);
-        let control = Control::ENABLE | Control::PLANE_X | Control::PLANE_Y;
-        self.host.write(regs::CONTROL, control.bits());
+        self.host.bring_up_solo(ring_log2);
         cfg.quorum = 1;
         let node = self.host.node;
         self.host.send_config(node, cfg);

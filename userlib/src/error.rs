@@ -24,6 +24,11 @@ pub enum Error {
     /// The card has no configuration yet (epoch 0) or is not enabled.
     #[error("the card is not configured yet: the management process has not set roles (start seqfabd, or run `seqctl init`)")]
     NotConfigured,
+    /// The primary or the secondary holds no lease until the timeout: this host's side
+    /// of the fabric cannot reach a quorum of cards, or a new primary is still waiting
+    /// out the old one's lease (docs/leases.md).
+    #[error("no card holds a lease to issue numbers: this side of the fabric is cut off from a majority of the cards, or a failover is still in progress (check `seqctl status`)")]
+    NoLease,
     /// The card refused the request for a reason that did not clear before the timeout.
     #[error("the request was refused ({status:?}) until the timeout")]
     Refused { status: Status },

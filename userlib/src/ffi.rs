@@ -96,10 +96,13 @@ pub enum seqfab_result {
     Agent = 11,
     /// The host agent refused: not allowed, the per-process limit, no free queue.
     Denied = 12,
+    /// No card holds a lease to issue numbers: this side of the fabric is cut off from a
+    /// majority of the cards, or a failover is still in progress.
+    NoLease = 13,
 }
 
 impl seqfab_result {
-    const ALL: [seqfab_result; 13] = [
+    const ALL: [seqfab_result; 14] = [
         seqfab_result::Ok,
         seqfab_result::Timeout,
         seqfab_result::LimitReached,
@@ -113,6 +116,7 @@ impl seqfab_result {
         seqfab_result::Panic,
         seqfab_result::Agent,
         seqfab_result::Denied,
+        seqfab_result::NoLease,
     ];
 
     /// The code of a C integer, if it is one.
@@ -136,6 +140,7 @@ impl seqfab_result {
             seqfab_result::Panic => c"seqfab panicked (a bug in seqfab)",
             seqfab_result::Agent => c"the host agent could not be reached",
             seqfab_result::Denied => c"the host agent refused",
+            seqfab_result::NoLease => c"no card holds a lease: cut off from a majority of the cards, or failing over",
         }
     }
 }
@@ -260,6 +265,7 @@ impl From<Error> for Failure {
             Error::DeviceGone { .. } => seqfab_result::DeviceGone,
             Error::QueueFull { .. } => seqfab_result::QueueFull,
             Error::NotConfigured => seqfab_result::NotConfigured,
+            Error::NoLease => seqfab_result::NoLease,
             Error::Refused { .. } => seqfab_result::Refused,
             Error::BadArgument(_) => seqfab_result::BadArgument,
             Error::Driver(_) => seqfab_result::Driver,

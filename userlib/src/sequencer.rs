@@ -324,7 +324,8 @@ impl Sequencer {
                         Status::NotPrimary
                         | Status::StaleEpoch
                         | Status::Busy
-                        | Status::NotSecondary,
+                        | Status::NotSecondary
+                        | Status::NoLease,
                     ) if Instant::now() < deadline => {
                         // Ask again: a new number; the refused one was never issued.
                         std::thread::sleep(Duration::from_micros(50));
@@ -610,6 +611,7 @@ fn outcome(o: Outcome) -> Result<Range<u64>> {
         Some(Status::Ok) => Ok(o.value..o.value + o.count as u64),
         Some(Status::LimitReached) | Some(Status::WouldWrap) => Err(Error::LimitReached),
         Some(Status::NotConfigured) => Err(Error::NotConfigured),
+        Some(Status::NoLease) => Err(Error::NoLease),
         Some(Status::Timeout) => Err(Error::Timeout { waited_ms: 0 }),
         Some(status) => Err(Error::Refused { status }),
         None => Err(Error::Refused {

@@ -9,7 +9,7 @@
 
 use super::dma::{DmaSpace, Errno};
 use crate::faults::{Action, Event};
-use crate::manager::Manager;
+use crate::manager::{Manager, SimCards};
 use crate::run::apply;
 use seqfab_contract::limits::QUEUES;
 use seqfab_contract::program::{self, BringUp};
@@ -149,7 +149,12 @@ pub fn run<M: CardModel>(
             let p = BringUp {
                 node: node.host.node,
                 mirror: 0,
-                heartbeat_period: settings.heartbeat_period,
+                // The driver's default (what every client's bring-up writes too), so the
+                // cards agree on the lease timing whoever brought them up last.
+                timing: seqfab_contract::lease::LeaseTiming::new(
+                    settings.heartbeat_period as u32,
+                    seqfab_contract::lease::DEFAULT_MAX_FRAME_DELAY,
+                ),
                 rings: Vec::new(),
                 planes: Control::PLANE_X | Control::PLANE_Y,
                 heartbeat: true,
@@ -160,7 +165,7 @@ pub fn run<M: CardModel>(
         }
         let (p, s) = crate::run::initial_roles(n);
         let mut m = Manager::new(0, n, p, s, settings.window, settings.heartbeat_period);
-        m.configure(&mut c);
+        m.configure(&mut SimCards(&mut c));
         manager = Some(m);
     }
     let mut faults = settings.faults;
@@ -179,7 +184,7 @@ pub fn run<M: CardModel>(
         }
         c.step();
         if let Some(m) = manager.as_mut() {
-            m.tick(&mut c);
+            m.tick(&mut SimCards(&mut c));
             for e in &m.log.events[logged_events..] {
                 log(c.cycle, format!("manager: {e}"));
             }

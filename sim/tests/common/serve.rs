@@ -101,27 +101,40 @@ pub fn bring_up(path: &Path, n: usize) -> Card {
 }
 
 /// The roles of every test: primary 1, secondary 2, epoch 1, from 0 with a large window.
-pub fn roles() -> Config {
+pub fn roles(nodes: usize) -> Config {
     Config {
         epoch: 1,
         primary: 1,
         secondary: 2,
         counter: Some(0),
         limit: Some(1 << 40),
+        quorum: seqfab_contract::lease::quorum(nodes),
     }
 }
 
 /// Configures every card in `0..nodes` through `via`'s management window; each must
-/// acknowledge.
+/// acknowledge. Then waits until the primary may issue: `via` polls its own `LEASE`
+/// when it is the primary; otherwise the caller waits with [`wait_serving`].
 pub fn configure(via: &Card, nodes: usize) {
     for to in 0..nodes as u8 {
         let ack = via
-            .configure(to, &roles(), Duration::from_secs(10))
+            .configure(to, &roles(nodes), Duration::from_secs(10))
             .expect("configure")
             .unwrap_or_else(|| panic!("card {to} did not acknowledge its CONFIG"));
         assert_eq!(ack.reason, 0, "card {to} refused the CONFIG");
         assert_eq!(ack.epoch, 1);
     }
+    if via.read(seqfab_contract::regs::NODE_ID).expect("node id") == 1 {
+        wait_serving(via);
+    }
+}
+
+/// Waits until `primary` holds its lease with the hold run out (docs/leases.md).
+pub fn wait_serving(primary: &Card) {
+    let ok = primary
+        .wait_issuing(Duration::from_secs(30))
+        .expect("lease registers");
+    assert!(ok, "the primary never took its lease");
 }
 
 /// Waits for the completion at ring index `index` of queue `q`.

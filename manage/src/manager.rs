@@ -385,11 +385,15 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             limit: Some(self.durable.limit),
             quorum: self.quorum,
         };
+        let lost = match why {
+            "secondary" => format!("secondary {s}"),
+            "primary" => format!("primary {p}"),
+            _ => format!("primary {p} and secondary {s}"),
+        };
         self.event(
             now,
             format!(
-                "{why} {} lost: epoch {}, primary {new_primary}, secondary {new_secondary}{}",
-                if why == "secondary" { s } else { p },
+                "{lost} lost: epoch {}, primary {new_primary}, secondary {new_secondary}{}",
                 new.epoch,
                 match counter {
                     Some(v) if why == "primary and secondary" => format!(", seeded at the durable limit {v}"),

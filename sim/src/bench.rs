@@ -55,6 +55,72 @@ pub struct Figures {
     pub cluster_req_frames_per_request: f64,
     pub cluster_requests_per_second_at_clock: f64,
     pub latency: LatencyBreakdown,
+    pub failover: Failover,
+}
+
+/// A primary killed under load, to the first number the new primary hands out.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Failover {
+    pub heartbeat_period: u32,
+    pub lease_period: u32,
+    pub hold: u32,
+    /// Kill to the manager deciding the primary is lost (liveness misses and a poll).
+    pub detect_cycles: u64,
+    /// Decision to every card having the new epoch sent (the new primary acknowledged).
+    pub promote_cycles: u64,
+    /// Kill to the first completion carrying a number of the new epoch.
+    pub total_cycles: u64,
+    pub total_us: f64,
+    pub violations: usize,
+}
+
+/// Kills primary 1 of a 4-card cluster under closed-loop load and measures the failover
+/// with the lease timing the run derives for its fabric (docs/leases.md).
+pub fn failover() -> Failover {
+    let opts = RunOptions {
+        nodes: 4,
+        requests: 60_000,
+        outstanding: 4,
+        heartbeat_period: 100,
+        liveness_misses: 3,
+        request_timeout: 600,
+        max_retries: 8,
+        faults: vec![crate::faults::Event {
+            cycle: 3000,
+            action: crate::faults::Action::Kill(1),
+        }],
+        max_cycles: 200_000,
+        ..RunOptions::default()
+    };
+    let timing = opts.lease_timing();
+    let r = run(&opts, |_| VerilatedCard::new(), |_, _| {});
+    let at = |needle: &str| -> Option<u64> {
+        r.manager.events.iter().find(|e| e.contains(needle)).and_then(|e| {
+            e.strip_prefix("cycle ")?.split(':').next()?.parse().ok()
+        })
+    };
+    let kill = at("fault kill:1").unwrap_or(0);
+    let lost = at("primary 1 lost").unwrap_or(kill);
+    let committed = at("failover to epoch 2").unwrap_or(lost);
+    let first = r
+        .history
+        .requests
+        .iter()
+        .filter(|q| q.epoch >= 2 && q.status == Some(seqfab_contract::ring::Status::Ok as u8))
+        .filter_map(|q| q.completed_cycle)
+        .min()
+        .unwrap_or(kill);
+    let total = first.saturating_sub(kill);
+    Failover {
+        heartbeat_period: timing.heartbeat_period,
+        lease_period: timing.lease_period,
+        hold: timing.hold,
+        detect_cycles: lost.saturating_sub(kill),
+        promote_cycles: committed.saturating_sub(lost),
+        total_cycles: total,
+        total_us: total as f64 / seqfab_contract::CLOCK_MHZ as f64,
+        violations: r.violations.len(),
+    }
 }
 
 fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
@@ -243,6 +309,8 @@ pub fn measure(progress: impl Fn(&str)) -> Figures {
     f.cluster_requests_per_second_at_clock = rpc * seqfab_contract::CLOCK_MHZ as f64 * 1e6;
     progress("latency through three cards");
     f.latency = latency(200);
+    progress("failover after a primary kill");
+    f.failover = failover();
     f
 }
 
@@ -300,6 +368,26 @@ pub fn table(f: &Figures) -> String {
         o,
         "    {:<40} {:>4} cycles {:>7.0} ns",
         "total", l.total_cycles, l.total_ns
+    );
+    o.push_str(&failover_table(&f.failover));
+    o
+}
+
+/// The failover figures as table lines.
+pub fn failover_table(fo: &Failover) -> String {
+    let mut o = String::new();
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "  failover, primary killed under load (heartbeat {} cycles, lease {}, hold {}):",
+        fo.heartbeat_period, fo.lease_period, fo.hold
+    );
+    let _ = writeln!(o, "    {:<40} {:>5} cycles", "kill -> primary declared lost", fo.detect_cycles);
+    let _ = writeln!(o, "    {:<40} {:>5} cycles", "declared lost -> new epoch on every card", fo.promote_cycles);
+    let _ = writeln!(
+        o,
+        "    {:<40} {:>5} cycles {:>7.1} us (target <= 25 us), {} violations",
+        "kill -> first number of the new primary", fo.total_cycles, fo.total_us, fo.violations
     );
     o
 }

@@ -47,11 +47,14 @@ enum Command {
         dir: PathBuf,
         command: String,
     },
-    /// Print the performance figures: simulation speed, primary and cluster throughput, latency.
+    /// Print the performance figures: simulation speed, primary and cluster throughput, latency, failover time.
     Bench {
         /// Also write the figures as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Measure the failover time only (a few seconds).
+        #[arg(long)]
+        failover: bool,
     },
 }
 
@@ -294,7 +297,16 @@ fn ctl_cmd(dir: &std::path::Path, command: &str) -> Result<bool> {
     Ok(!answer.starts_with("error:"))
 }
 
-fn bench_cmd(json: Option<PathBuf>) -> Result<bool> {
+fn bench_cmd(json: Option<PathBuf>, failover_only: bool) -> Result<bool> {
+    if failover_only {
+        let f = bench::failover();
+        print!("{}", bench::failover_table(&f));
+        if let Some(p) = json {
+            std::fs::write(&p, serde_json::to_string_pretty(&f)?)
+                .with_context(|| format!("writing {}", p.display()))?;
+        }
+        return Ok(f.violations == 0);
+    }
     let figures = bench::measure(|what| eprintln!("measuring: {what}"));
     print!("{}", bench::table(&figures));
     if let Some(p) = json {
@@ -310,7 +322,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run_cmd(a),
         Command::Serve(a) => serve_cmd(a),
         Command::Ctl { dir, command } => ctl_cmd(&dir, &command),
-        Command::Bench { json } => bench_cmd(json),
+        Command::Bench { json, failover } => bench_cmd(json, failover),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -44,12 +44,18 @@ pub struct RunOptions {
     /// Give up (and count what is still open as hung) after this many clocks.
     pub max_cycles: u64,
     pub capture: bool,
+    /// Lease timing to program instead of the one derived for the fabric (tests plant
+    /// unsafe timings with it, to show the checker catches what the hold prevents).
+    pub lease: Option<LeaseTiming>,
 }
 
 impl RunOptions {
     /// The lease timing every card gets: the heartbeat period, and a hold that covers the
     /// switch model's worst frame delay at this run's link latency (docs/leases.md).
     pub fn lease_timing(&self) -> LeaseTiming {
+        if let Some(t) = self.lease {
+            return t;
+        }
         LeaseTiming::new(
             self.heartbeat_period as u32,
             Plane::max_delay(self.link_latency),
@@ -79,6 +85,7 @@ impl Default for RunOptions {
             window: 1 << 40,
             max_cycles: 50_000_000,
             capture: false,
+            lease: None,
         }
     }
 }

@@ -12,10 +12,10 @@
 use crate::model::VerilatedCard;
 use crate::run::{run, RunOptions};
 use seqfab_contract::frame::{Frame, FrameType};
-use seqfab_contract::regs;
 use seqfab_contract::lease::LeaseTiming;
-use seqfab_testbench::fabric::Plane;
+use seqfab_contract::regs;
 use seqfab_testbench::cluster::{Cluster, Config};
+use seqfab_testbench::fabric::Plane;
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::rig::CardRig;
 use std::time::Instant;
@@ -95,9 +95,11 @@ pub fn failover() -> Failover {
     let timing = opts.lease_timing();
     let r = run(&opts, |_| VerilatedCard::new(), |_, _| {});
     let at = |needle: &str| -> Option<u64> {
-        r.manager.events.iter().find(|e| e.contains(needle)).and_then(|e| {
-            e.strip_prefix("cycle ")?.split(':').next()?.parse().ok()
-        })
+        r.manager
+            .events
+            .iter()
+            .find(|e| e.contains(needle))
+            .and_then(|e| e.strip_prefix("cycle ")?.split(':').next()?.parse().ok())
     };
     let kill = at("fault kill:1").unwrap_or(0);
     let lost = at("primary 1 lost").unwrap_or(kill);
@@ -382,8 +384,16 @@ pub fn failover_table(fo: &Failover) -> String {
         "  failover, primary killed under load (heartbeat {} cycles, lease {}, hold {}):",
         fo.heartbeat_period, fo.lease_period, fo.hold
     );
-    let _ = writeln!(o, "    {:<40} {:>5} cycles", "kill -> primary declared lost", fo.detect_cycles);
-    let _ = writeln!(o, "    {:<40} {:>5} cycles", "declared lost -> new epoch on every card", fo.promote_cycles);
+    let _ = writeln!(
+        o,
+        "    {:<40} {:>5} cycles",
+        "kill -> primary declared lost", fo.detect_cycles
+    );
+    let _ = writeln!(
+        o,
+        "    {:<40} {:>5} cycles",
+        "declared lost -> new epoch on every card", fo.promote_cycles
+    );
     let _ = writeln!(
         o,
         "    {:<40} {:>5} cycles {:>7.1} us (target <= 25 us), {} violations",

@@ -13,6 +13,7 @@
 //! and how to add the card core: `sim/README.md`.
 
 pub mod bench;
+pub mod campaign;
 pub mod equiv;
 mod error;
 pub mod faults;

@@ -5,14 +5,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 use seqfab_sim::bench;
 use seqfab_sim::faults;
 use seqfab_sim::model::ModelKind;
+use seqfab_sim::model::VerilatedCard;
 use seqfab_sim::report;
-use seqfab_sim::run::{run_with, RunOptions};
+use seqfab_sim::run::{run, run_with, RunOptions};
 use seqfab_sim::serve::{serve, ServeOptions};
 use seqfab_testbench::host::BatchSize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +48,23 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
         command: String,
+    },
+    /// Random fault schedules over every role, each checked by the independent checker.
+    Campaign {
+        /// Schedules to run (the README's test command runs a handful; the full campaign 1000).
+        #[arg(long, default_value_t = 20)]
+        schedules: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Requests per schedule.
+        #[arg(long, default_value_t = 10_000)]
+        requests_per_schedule: u64,
+        /// Parallel runs (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print the report as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the performance figures: simulation speed, primary and cluster throughput, latency, failover time.
     Bench {
@@ -184,7 +203,9 @@ fn parse_batch(s: &str) -> Result<BatchSize> {
     Ok(b)
 }
 
-fn run_cmd(a: RunArgs) -> Result<bool> {
+/// What `run` runs for these arguments (the campaign goes through here too, so its
+/// printed command lines reproduce its runs).
+fn run_options(a: &RunArgs) -> Result<RunOptions> {
     a.fabric.check()?;
     if a.outstanding == 0 || a.outstanding > seqfab_contract::limits::QUEUE_FIFO_DEPTH {
         bail!(
@@ -214,6 +235,12 @@ fn run_cmd(a: RunArgs) -> Result<bool> {
         capture: a.pcap.is_some(),
         ..RunOptions::default()
     };
+    Ok(opts)
+}
+
+fn run_cmd(a: RunArgs) -> Result<bool> {
+    let opts = run_options(&a)?;
+    let f = &a.fabric;
     let kind = f.kind(a.vcd.clone())?;
     let bar = (!a.quiet && !a.json).then(|| {
         let b = indicatif::ProgressBar::new(a.requests);
@@ -316,6 +343,86 @@ fn bench_cmd(json: Option<PathBuf>, failover_only: bool) -> Result<bool> {
     Ok(true)
 }
 
+fn campaign_cmd(
+    schedules: usize,
+    seed: u64,
+    requests: u64,
+    jobs: Option<usize>,
+    json: bool,
+) -> Result<bool> {
+    use seqfab_sim::campaign::{schedule, Outcome, Report};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let all: Vec<_> = (0..schedules)
+        .map(|i| schedule(seed, i, requests))
+        .collect();
+    // Parse every schedule before running any: a bad one is a bug in the generator.
+    let mut parsed = Vec::new();
+    for s in &all {
+        let argv = ["seqfab-sim", "run"]
+            .into_iter()
+            .map(String::from)
+            .chain(s.args.clone());
+        let Command::Run(a) = Cli::try_parse_from(argv)
+            .with_context(|| format!("schedule {}: {}", s.index, s.command()))?
+            .command
+        else {
+            unreachable!("parsed as run");
+        };
+        parsed.push(run_options(&a).with_context(|| s.command())?);
+    }
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let outcomes = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= all.len() {
+                    return;
+                }
+                let r = run(&parsed[i], |_| VerilatedCard::new(), |_, _| {});
+                let o = Outcome::of(&all[i], &r);
+                let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let bad = if o.clean() {
+                    String::new()
+                } else {
+                    format!("  VIOLATIONS {:?}", o.violations)
+                };
+                eprintln!(
+                    "[{k}/{}] schedule {i}: {} nodes, {} completed, {} failed, {} failovers{bad}",
+                    all.len(),
+                    o.nodes,
+                    o.requests_completed,
+                    o.requests_failed,
+                    o.failovers
+                );
+                outcomes.lock().expect("no panic holds it").push(o);
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().expect("threads done");
+    outcomes.sort_by_key(|o| o.index);
+    let report = Report {
+        seed,
+        schedules,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        requests: requests * schedules as u64,
+        outcomes,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    let clean = report.failures().next().is_none();
+    Ok(clean)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -323,6 +430,13 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve_cmd(a),
         Command::Ctl { dir, command } => ctl_cmd(&dir, &command),
         Command::Bench { json, failover } => bench_cmd(json, failover),
+        Command::Campaign {
+            schedules,
+            seed,
+            requests_per_schedule,
+            jobs,
+            json,
+        } => campaign_cmd(schedules, seed, requests_per_schedule, jobs, json),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

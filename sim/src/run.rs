@@ -228,6 +228,7 @@ pub fn run<M: CardModel>(
         })
         .collect();
     let deadline = load_start + opts.max_cycles;
+    let mut manager_paused_until = 0u64;
     // A dead card's host issues nothing (its clients have no card to use); what it still
     // had to issue counts as failed unless the card is revived before the end.
     let remaining_alive = |c: &Cluster<M>| -> u64 {
@@ -242,6 +243,9 @@ pub fn run<M: CardModel>(
     {
         while faults.front().is_some_and(|e| e.cycle <= c.cycle) {
             let e = faults.pop_front().expect("front exists");
+            if let Action::PauseManager(d) = e.action {
+                manager_paused_until = c.cycle + d;
+            }
             apply(&mut c, e.action);
             manager.log.events.push(format!(
                 "cycle {}: fault {}",
@@ -253,7 +257,9 @@ pub fn run<M: CardModel>(
             ));
         }
         c.step();
-        manager.tick(&mut SimCards(&mut c));
+        if c.cycle >= manager_paused_until {
+            manager.tick(&mut SimCards(&mut c));
+        }
         if c.cycle % 4096 == 0 {
             let done = opts.requests - c.remaining() - c.in_flight() as u64;
             progress(done, opts.requests);
@@ -375,12 +381,17 @@ pub fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
             }
         }
         Action::Revive(n) => c.revive(n),
-        Action::Partition { plane, from, to } => {
+        Action::Partition { plane, members } => {
             let groups = (0..c.nodes.len())
-                .map(|i| u32::from((from..=to).contains(&i)))
+                .map(|i| (members >> i & 1) as u32)
                 .collect();
             c.planes[plane].partition(Some(groups));
         }
+        Action::Mute { plane, node, on } => c.planes[plane].set_muted(node, on),
+        Action::Deaf { plane, node, on } => c.planes[plane].set_deaf(node, on),
+        Action::Loss { plane, permille } => c.planes[plane].loss = permille as f64 / 1000.0,
+        // The run loop stops the manager; the cluster itself has nothing to do.
+        Action::PauseManager(_) => {}
         Action::Heal { plane } => c.planes[plane].partition(None),
         Action::LinkDown { plane, node } => c.planes[plane].set_link(node, false),
         Action::LinkUp { plane, node } => c.planes[plane].set_link(node, true),

@@ -156,7 +156,11 @@ fn a_two_two_split_hands_out_nothing_backwards() {
     o.max_cycles = 120_000;
     let r = go(o);
     assert_eq!(r.summary.failovers, 0, "{}", events(&r));
-    assert!(r.summary.failed_by_status.contains_key("NoLease"), "{:?}", r.summary.failed_by_status);
+    assert!(
+        r.summary.failed_by_status.contains_key("NoLease"),
+        "{:?}",
+        r.summary.failed_by_status
+    );
 }
 
 #[test]
@@ -178,13 +182,22 @@ fn five_cards_the_majority_fails_over_and_the_cut_off_pair_stops() {
     let settled = committed + default_hold() + 2_000;
     let h = &r.history.requests;
     for n in [0u8, 3, 4] {
-        let late: Vec<_> = h.iter().filter(|q| q.node == n && q.issued_cycle > settled).collect();
+        let late: Vec<_> = h
+            .iter()
+            .filter(|q| q.node == n && q.issued_cycle > settled)
+            .collect();
         assert!(late.len() > 100, "node {n} kept issuing");
-        assert!(late.iter().all(|q| q.status == Some(0)), "node {n} completes every request after the failover");
+        assert!(
+            late.iter().all(|q| q.status == Some(0)),
+            "node {n} completes every request after the failover"
+        );
     }
     for n in [1u8, 2] {
         let late = h.iter().filter(|q| q.node == n && q.issued_cycle > settled);
-        assert!(late.clone().all(|q| q.status != Some(0)), "the cut-off pair hands out nothing");
+        assert!(
+            late.clone().all(|q| q.status != Some(0)),
+            "the cut-off pair hands out nothing"
+        );
     }
     assert!(r.summary.failed_by_status.contains_key("NoLease"));
 }
@@ -196,22 +209,44 @@ fn a_dead_secondary_is_replaced_and_requests_complete_again() {
     let r = go(o);
     assert_eq!(r.summary.failovers, 1, "{}", events(&r));
     assert!(events(&r).contains("secondary 2 lost"), "{}", events(&r));
-    let last = r.history.requests.iter().filter(|q| q.status == Some(0)).map(|q| q.completed_cycle).max();
-    let lost = r.history.requests.iter().filter(|q| q.epoch >= 2 && q.status == Some(0)).count();
-    assert!(lost > 1000, "requests complete in the new epoch: {lost}, last at {last:?}");
+    let last = r
+        .history
+        .requests
+        .iter()
+        .filter(|q| q.status == Some(0))
+        .map(|q| q.completed_cycle)
+        .max();
+    let lost = r
+        .history
+        .requests
+        .iter()
+        .filter(|q| q.epoch >= 2 && q.status == Some(0))
+        .count();
+    assert!(
+        lost > 1000,
+        "requests complete in the new epoch: {lost}, last at {last:?}"
+    );
 }
 
 #[test]
 fn the_managers_own_card_dies_and_a_later_failover_still_works() {
     // Five cards, so that three stay when two die: a quorum.
     let r = go(opts(5, 20_000, "kill:0@2000,kill:1@8000"));
-    assert!(events(&r).contains("manager moves to host"), "{}", events(&r));
+    assert!(
+        events(&r).contains("manager moves to host"),
+        "{}",
+        events(&r)
+    );
     assert_eq!(r.summary.failovers, 1, "{}", events(&r));
 }
 
 #[test]
 fn a_zombie_after_two_failovers_is_fenced_and_rejoins() {
-    let r = go(opts(5, 30_000, "kill:1@2000,revive:1@7000,kill:2@9000,revive:2@15000"));
+    let r = go(opts(
+        5,
+        30_000,
+        "kill:1@2000,revive:1@7000,kill:2@9000,revive:2@15000",
+    ));
     assert_eq!(r.summary.failovers, 2, "{}", events(&r));
     assert!(r.manager.rejoins >= 2, "{}", events(&r));
 }
@@ -250,7 +285,14 @@ fn without_the_hold_the_checker_catches_numbers_going_backwards() {
         ..safe
     });
     let r = run(&o, |_| VerilatedCard::new(), |_, _| {});
-    let i2 = r.violations.iter().filter(|v| v.to_string().starts_with("I2")).count();
+    let i2 = r
+        .violations
+        .iter()
+        .filter(|v| v.to_string().starts_with("I2"))
+        .count();
     println!("planted: {} violations, {i2} of I2", r.violations.len());
-    assert!(i2 > 0, "no I2 violation with a lease that outlives the failover and no hold");
+    assert!(
+        i2 > 0,
+        "no I2 violation with a lease that outlives the failover and no hold"
+    );
 }

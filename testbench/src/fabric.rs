@@ -35,6 +35,10 @@ pub struct Plane {
     pub loss: f64,
     pub corrupt: f64,
     link_up: Vec<bool>,
+    /// Per port: frames it sends are dropped (it still receives): asymmetric loss.
+    muted: Vec<bool>,
+    /// Per port: frames to it are dropped (it still sends).
+    deaf: Vec<bool>,
     group: Vec<u32>,
     queues: Vec<VecDeque<(u64, FrameBytes)>>,
     rng: StdRng,
@@ -63,6 +67,8 @@ impl Plane {
             loss: 0.0,
             corrupt: 0.0,
             link_up: vec![true; ports],
+            muted: vec![false; ports],
+            deaf: vec![false; ports],
             group: vec![0; ports],
             queues: (0..ports).map(|_| VecDeque::new()).collect(),
             rng: StdRng::seed_from_u64(seed ^ name as u64),
@@ -85,6 +91,16 @@ impl Plane {
             self.stats.link_down += self.queues[port].len() as u64;
             self.queues[port].clear();
         }
+    }
+
+    /// Drops (or stops dropping) everything `port` sends; it still receives.
+    pub fn set_muted(&mut self, port: usize, muted: bool) {
+        self.muted[port] = muted;
+    }
+
+    /// Drops (or stops dropping) everything sent to `port`; it still sends.
+    pub fn set_deaf(&mut self, port: usize, deaf: bool) {
+        self.deaf[port] = deaf;
     }
 
     pub fn link_up(&self, port: usize) -> bool {
@@ -120,7 +136,7 @@ impl Plane {
                 self.stats.link_down += 1;
                 continue;
             }
-            if self.group[src] != self.group[dst] {
+            if self.group[src] != self.group[dst] || self.muted[src] || self.deaf[dst] {
                 self.stats.partitioned += 1;
                 continue;
             }

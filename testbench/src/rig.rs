@@ -4,8 +4,8 @@
 
 use crate::host::HostModel;
 use crate::pins::{CardInputs, CardModel, CardOutputs};
-use seqfab_contract::regs;
 use seqfab_contract::frame::FRAME_BYTES;
+use seqfab_contract::regs;
 
 pub struct CardRig<M> {
     pub card: M,

@@ -123,7 +123,10 @@ mod tests {
     #[test]
     fn defaults_fit_the_registers() {
         let t = LeaseTiming::DEFAULT;
-        assert_eq!(t.lease_period, 2 * 1000 + 2000 + CARD_PIPELINE_CYCLES as u32);
+        assert_eq!(
+            t.lease_period,
+            2 * 1000 + 2000 + CARD_PIPELINE_CYCLES as u32
+        );
         assert!(t.hold > t.lease_period);
     }
 }

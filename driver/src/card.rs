@@ -20,9 +20,9 @@ use crate::backend::{Backend, Registers as Regs};
 use crate::dma::DmaMemory;
 use crate::error::{Error, Result};
 use crate::irq::Interrupt;
-use seqfab_contract::lease::LeaseTiming;
 use seqfab_contract::doorbell::Doorbell;
 use seqfab_contract::frame::FrameType;
+use seqfab_contract::lease::LeaseTiming;
 use seqfab_contract::limits::{MAX_RING_LOG2, QUEUES};
 use seqfab_contract::mirror::{Mirror, MIRROR_BYTES};
 use seqfab_contract::program::{

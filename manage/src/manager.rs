@@ -15,6 +15,10 @@ const NO_LEASE_POLLS: u32 = 4;
 /// Poll periods the manager waits for a new primary to show its new epoch before it
 /// gives the failover up (and chooses again at the next poll, with a newer epoch).
 const PROMOTE_PATIENCE: u64 = 20;
+/// Polls in a row in which the manager's own card hears no quorum before the manager
+/// moves to another host (the simulator's stand-in for another candidate winning the
+/// election of issue 13).
+const ISOLATED_POLLS: u32 = 4;
 
 /// The registers a poll reads from every card, in [`NodeReads::vals`] order.
 const POLLED: [u32; 8] = [
@@ -109,6 +113,8 @@ pub struct Manager<R> {
     /// Cards the home card heard at the last poll (a card heard again is re-configured).
     heard: Vec<bool>,
     no_lease_polls: u32,
+    /// Polls in a row whose own card heard no quorum.
+    isolated_polls: u32,
     serving: bool,
     state: State<R>,
 }
@@ -141,6 +147,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             floor: 0,
             heard: vec![true; nodes],
             no_lease_polls: 0,
+            isolated_polls: 0,
             serving: false,
             state: State::Idle { next_poll: 0 },
         }
@@ -230,8 +237,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                 if !done && now < *since + READ_PATIENCE {
                     return;
                 }
-                let vals: Vec<[Option<u64>; POLLED.len()]> =
-                    reads.iter().map(|r| r.vals).collect();
+                let vals: Vec<[Option<u64>; POLLED.len()]> = reads.iter().map(|r| r.vals).collect();
                 self.state = State::Idle {
                     next_poll: now + self.poll_period,
                 };
@@ -292,13 +298,16 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
     fn decide<C: Cards<Read = R>>(&mut self, c: &mut C, vals: &[[Option<u64>; POLLED.len()]]) {
         let now = c.now();
         let n = vals.len();
-        let hears = |m: usize| -> u64 {
-            vals[m][LIVE_X].unwrap_or(0) | vals[m][LIVE_Y].unwrap_or(0)
-        };
-        // A card can hold a lease only while a quorum (itself included) hears it.
+        let hears =
+            |m: usize| -> u64 { vals[m][LIVE_X].unwrap_or(0) | vals[m][LIVE_Y].unwrap_or(0) };
+        // A card renews its lease from heartbeats of cards that hear it, so it needs a
+        // quorum (itself included) of cards it hears and that hear it.
         let q = self.quorum as usize;
         let support: Vec<bool> = (0..n)
-            .map(|r| (0..n).filter(|&m| m != r && hears(m) >> r & 1 == 1).count() + 1 >= q)
+            .map(|r| {
+                let both = |m: usize| hears(m) >> r & 1 == 1 && hears(r) >> m & 1 == 1;
+                (0..n).filter(|&m| m != r && both(m)).count() + 1 >= q
+            })
             .collect();
         let supported = |r: usize| support[r];
         let home_heard: Vec<bool> = (0..n)
@@ -318,7 +327,10 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                 c.send_config(self.home, m as u8, &cfg);
                 if back {
                     self.log.rejoins += 1;
-                    self.event(now, format!("node {m} is back, sent epoch {}", self.roles.epoch));
+                    self.event(
+                        now,
+                        format!("node {m} is back, sent epoch {}", self.roles.epoch),
+                    );
                 } else {
                     self.log.resends += 1;
                 }
@@ -330,8 +342,26 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         // off with a minority would only churn epochs nobody can serve.
         let home_count = home_heard.iter().filter(|&&h| h).count();
         if home_count < self.quorum as usize {
+            // A manager whose own card is cut off from the cluster is as good as failed
+            // (DESIGN.md 2): after a few polls another host's candidate takes over.
+            self.isolated_polls += 1;
+            if self.isolated_polls >= ISOLATED_POLLS {
+                let next = (1..n).map(|i| (self.home + i) % n).find(|&h| c.host_up(h));
+                if let Some(h) = next {
+                    self.event(
+                        now,
+                        format!(
+                            "manager's card {} hears no quorum: manager moves to host {h}",
+                            self.home
+                        ),
+                    );
+                    self.home = h;
+                    self.isolated_polls = 0;
+                }
+            }
             return;
         }
+        self.isolated_polls = 0;
         if vals[p][LEASE] == Some(0) && supported(p) {
             self.no_lease_polls += 1;
         } else {
@@ -372,10 +402,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         // Durable first: the epoch, and the window ahead of the new counter.
         self.durable.epoch += 1;
         if let Some(counter) = counter {
-            self.durable.limit = self
-                .durable
-                .limit
-                .max(counter.saturating_add(self.window));
+            self.durable.limit = self.durable.limit.max(counter.saturating_add(self.window));
         }
         let new = Config {
             epoch: self.durable.epoch,
@@ -396,7 +423,8 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                 "{lost} lost: epoch {}, primary {new_primary}, secondary {new_secondary}{}",
                 new.epoch,
                 match counter {
-                    Some(v) if why == "primary and secondary" => format!(", seeded at the durable limit {v}"),
+                    Some(v) if why == "primary and secondary" =>
+                        format!(", seeded at the durable limit {v}"),
                     Some(v) => format!(", counter from the secondary's stored value {v}"),
                     None => String::new(),
                 }

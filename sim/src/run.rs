@@ -274,7 +274,15 @@ pub fn run<M: CardModel>(
                 w.remaining = 0;
             }
         }
-        let budget = opts.request_timeout * (opts.max_retries + 2) + 1000;
+        // Each batch completes or times out within its retry budget; a card holds at
+        // most QUEUES * QUEUE_FIFO_DEPTH waiting requests, MAX_REQUESTS_PER_FRAME to a
+        // batch, BATCH_SLOTS batches at a time.
+        use seqfab_contract::limits::{
+            BATCH_SLOTS, MAX_REQUESTS_PER_FRAME, QUEUES, QUEUE_FIFO_DEPTH,
+        };
+        let rounds =
+            (QUEUES * QUEUE_FIFO_DEPTH / (MAX_REQUESTS_PER_FRAME * BATCH_SLOTS)) as u64 + 2;
+        let budget = opts.request_timeout * (opts.max_retries + 1) * rounds + 1000;
         let end = c.cycle + budget;
         while c.in_flight() > 0 && c.cycle < end {
             c.step();

@@ -301,8 +301,11 @@ impl Workload {
         }
     }
 
+    /// Requests the card may still hold for queue `q`: the ones waited for, and the ones
+    /// given up on whose late completions have not come yet (they still fill the card's
+    /// queue FIFO; a doorbell beyond its depth would be dropped and never answered).
     fn outstanding(&self, q: usize) -> usize {
-        self.pending[q].len()
+        self.pending[q].len() + self.abandoned[q].len()
     }
 
     /// Requests issued but not completed.

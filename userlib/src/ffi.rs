@@ -140,7 +140,9 @@ impl seqfab_result {
             seqfab_result::Panic => c"seqfab panicked (a bug in seqfab)",
             seqfab_result::Agent => c"the host agent could not be reached",
             seqfab_result::Denied => c"the host agent refused",
-            seqfab_result::NoLease => c"no card holds a lease: cut off from a majority of the cards, or failing over",
+            seqfab_result::NoLease => {
+                c"no card holds a lease: cut off from a majority of the cards, or failing over"
+            }
         }
     }
 }

@@ -609,8 +609,7 @@ impl Logic for SequenceEngine {
         // A wrap always passes the limit too (limit <= 2^64 - 1), so `would_wrap` only
         // picks the NACK reason and stays off the counter's enable path; the epoch and
         // role tests come precomputed from R.
-        self.req_ok.next =
-            self.f_req_pass.q.val() & self.issue_ok.val() & !self.over_limit.val();
+        self.req_ok.next = self.f_req_pass.q.val() & self.issue_ok.val() & !self.over_limit.val();
         // NACK reason. Precedence: disabled, stale epoch, not primary (or not secondary
         // for a FWD), then wrap or limit, which depend on the counter and are chosen in
         // the merge from `direct_dyn` and `direct_wrap`.
@@ -1861,14 +1860,29 @@ mod tests {
         let cfg = |e, counter| config(e, NODE, NODE, all_flags(), counter, 1 << 20);
         let fwd1 = |tag, value, count| fwd(1, NODE, 4, tag, value, count);
         let phases = vec![
-            leased(true, true, true, vec![cfg(1, 0), req(1, 4, 1, 5), fwd1(2, 0, 5)]),
+            leased(
+                true,
+                true,
+                true,
+                vec![cfg(1, 0), req(1, 4, 1, 5), fwd1(2, 0, 5)],
+            ),
             // The lease ran out: REQ and FWD refused, nothing changes.
-            leased(true, false, false, vec![req(1, 4, 3, 5), fwd1(4, 5, 5), query(1)]),
+            leased(
+                true,
+                false,
+                false,
+                vec![req(1, 4, 3, 5), fwd1(4, 5, 5), query(1)],
+            ),
             // Held, but the hold has not run out: the FWD is stored, the REQ refused.
             leased(true, true, false, vec![req(1, 4, 5, 5), fwd1(6, 100, 20)]),
             leased(true, true, true, vec![req(1, 4, 7, 1)]),
             // A new epoch sets the counter to 50, below the 120 this card stored: 120.
-            leased(true, true, true, vec![cfg(2, 50), req(2, 4, 8, 1), query(2)]),
+            leased(
+                true,
+                true,
+                true,
+                vec![cfg(2, 50), req(2, 4, 8, 1), query(2)],
+            ),
             // ... and to 500, above it: 500.
             leased(true, true, true, vec![cfg(3, 500), req(3, 4, 9, 1)]),
         ];

@@ -57,21 +57,21 @@ const N_RW: usize = RW_REGS.len();
 
 /// Read-only registers showing the card's state; `update()` fills `ro_word` by position.
 pub(crate) const RO_REGS: [u32; 18] = [
-    regs::STATUS,         // 0
-    regs::EPOCH,          // 1
-    regs::PRIMARY_ID,     // 2
-    regs::SECONDARY_ID,   // 3
-    regs::COUNTER,        // 4
-    regs::LIMIT,          // 5
-    regs::STORED,         // 6
-    regs::LIVE_X,         // 7
-    regs::LIVE_Y,         // 8
-    regs::MGMT_RX_HEADER, // 9
-    regs::MGMT_RX_COUNT,  // 10
-    regs::MGMT_RX_VALUE,  // 11
-    regs::MGMT_RX_AUX,    // 12
-    regs::MGMT_RX_EXTRA,  // 13
-    regs::MGMT_RX_SEQ,    // 14
+    regs::STATUS,          // 0
+    regs::EPOCH,           // 1
+    regs::PRIMARY_ID,      // 2
+    regs::SECONDARY_ID,    // 3
+    regs::COUNTER,         // 4
+    regs::LIMIT,           // 5
+    regs::STORED,          // 6
+    regs::LIVE_X,          // 7
+    regs::LIVE_Y,          // 8
+    regs::MGMT_RX_HEADER,  // 9
+    regs::MGMT_RX_COUNT,   // 10
+    regs::MGMT_RX_VALUE,   // 11
+    regs::MGMT_RX_AUX,     // 12
+    regs::MGMT_RX_EXTRA,   // 13
+    regs::MGMT_RX_SEQ,     // 14
     regs::LEASE,           // 15
     regs::LEASE_HOLD_LEFT, // 16
     regs::SUPPORT,         // 17

@@ -92,7 +92,10 @@ pub(crate) fn check_layouts() {
         s.get_my_offset_configured(),
         flag_bit(regs::Status::CONFIGURED.bits())
     );
-    assert_eq!(s.get_my_offset_lease(), flag_bit(regs::Status::LEASE.bits()));
+    assert_eq!(
+        s.get_my_offset_lease(),
+        flag_bit(regs::Status::LEASE.bits())
+    );
     for w in [
         Word8::BITS,
         Word32::BITS,

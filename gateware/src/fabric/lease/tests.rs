@@ -77,8 +77,16 @@ impl Model {
         if renew {
             lease = i.lease_period;
         }
-        let mut hold = if self.lease > 0 { self.hold.saturating_sub(1) } else { self.hold };
-        let mut round = if i.tick { cols_mask } else { self.round | cols_mask };
+        let mut hold = if self.lease > 0 {
+            self.hold.saturating_sub(1)
+        } else {
+            self.hold
+        };
+        let mut round = if i.tick {
+            cols_mask
+        } else {
+            self.round | cols_mask
+        };
         if i.tick {
             self.last_support = self.round;
         }
@@ -221,7 +229,10 @@ fn a_quorum_keeps_the_lease_and_losing_it_expires_the_lease_on_time() {
     assert!(last > 400 && last <= 400 + (s.period + s.lease_period as u64) as usize + 3);
     assert!(out[last + 1..].iter().all(|o| !o.lease_ok && !o.issue_ok));
     assert_eq!(out[last].lease, 1);
-    assert_eq!(out[405].support, 0b11011, "the last full round heard everyone");
+    assert_eq!(
+        out[405].support, 0b11011,
+        "the last full round heard everyone"
+    );
     assert_eq!(out[799].support, 0b1, "then only node 0");
 }
 
@@ -237,7 +248,10 @@ fn other_epochs_and_heartbeats_that_do_not_hear_us_never_renew() {
     };
     let mut inputs = s.inputs(300, |_, _| false);
     let out = check_against_model(&inputs);
-    assert!(out.iter().all(|o| !o.lease_ok), "no heartbeat hears this card");
+    assert!(
+        out.iter().all(|o| !o.lease_ok),
+        "no heartbeat hears this card"
+    );
     // Hearing us, but in epoch 6: still nothing.
     for i in inputs.iter_mut() {
         for (_, e, heard) in i.hb.iter_mut().flatten() {
@@ -246,7 +260,10 @@ fn other_epochs_and_heartbeats_that_do_not_hear_us_never_renew() {
         }
     }
     let out = check_against_model(&inputs);
-    assert!(out.iter().all(|o| !o.lease_ok), "another epoch's heartbeats");
+    assert!(
+        out.iter().all(|o| !o.lease_ok),
+        "another epoch's heartbeats"
+    );
     // Quorum 0 renews nothing, however loud the support.
     let s0 = Scenario { quorum: 0, ..s };
     let out = check_against_model(&s0.inputs(300, |_, _| true));
@@ -277,7 +294,10 @@ fn a_new_epoch_drops_the_lease_at_once_and_holds_unless_the_primary_stays() {
         }
         let out = check_against_model(&inputs);
         assert!(out[199].issue_ok);
-        assert!(!out[200].lease_ok && !out[200].issue_ok, "the pulse masks it");
+        assert!(
+            !out[200].lease_ok && !out[200].issue_ok,
+            "the pulse masks it"
+        );
         assert!(out[201..208].iter().all(|o| !o.lease_ok));
         let back = 201 + out[201..].iter().position(|o| o.lease_ok).unwrap();
         let issue = 201 + out[201..].iter().position(|o| o.issue_ok).unwrap();
@@ -320,8 +340,16 @@ fn random_heartbeats_epochs_and_registers_match_the_model() {
             }
             for h in i.hb.iter_mut() {
                 if rng.gen_bool(0.3) {
-                    let node = if rng.gen_bool(0.05) { rng.gen_range(60..70) } else { rng.gen_range(0..6) };
-                    let e = if rng.gen_bool(0.8) { epoch } else { epoch.wrapping_sub(1) };
+                    let node = if rng.gen_bool(0.05) {
+                        rng.gen_range(60..70)
+                    } else {
+                        rng.gen_range(0..6)
+                    };
+                    let e = if rng.gen_bool(0.8) {
+                        epoch
+                    } else {
+                        epoch.wrapping_sub(1)
+                    };
                     *h = Some((node, e, rng.gen::<u64>()));
                 }
             }

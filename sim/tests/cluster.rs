@@ -296,3 +296,37 @@ fn without_the_hold_the_checker_catches_numbers_going_backwards() {
         "no I2 violation with a lease that outlives the failover and no hold"
     );
 }
+
+#[test]
+fn a_manager_stopped_far_longer_than_a_lease_does_not_stop_the_numbers() {
+    // The lease is renewed by the cards' heartbeats, not by the manager.
+    let lease = RunOptions::default().lease_timing().lease_period as u64;
+    let pause = 40 * lease;
+    let r = go(opts(4, 20_000, &format!("pause-manager:{pause}@1000")));
+    assert_eq!(r.summary.failovers, 0);
+    assert_eq!(r.summary.requests_completed, 20_000);
+    let during = r
+        .history
+        .requests
+        .iter()
+        .filter(|q| q.status == Some(0))
+        .filter(|q| {
+            q.completed_cycle
+                .is_some_and(|c| c > 8_000 && c < 8_000 + pause / 2)
+        })
+        .count();
+    assert!(
+        during > 1_000,
+        "requests completed while the manager was stopped: {during}"
+    );
+}
+
+#[test]
+fn asymmetric_loss_a_primary_nobody_hears_or_that_hears_nobody_is_replaced() {
+    // Muted: it hears the others, they do not hear it, so it gets no support.
+    let r = go(opts(4, 20_000, "mute:XY:1@3000"));
+    assert_eq!(r.summary.failovers, 1, "{}", events(&r));
+    // Deaf: the others hear it, it hears nobody, so its lease runs out and it says so.
+    let r = go(opts(4, 20_000, "deaf:XY:1@3000"));
+    assert_eq!(r.summary.failovers, 1, "{}", events(&r));
+}

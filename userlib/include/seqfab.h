@@ -98,6 +98,11 @@ enum seqfab_result
      * The host agent refused: not allowed, the per-process limit, no free queue.
      */
     SEQFAB_RESULT_DENIED = 12,
+    /**
+     * No card holds a lease to issue numbers: this side of the fabric is cut off from a
+     * majority of the cards, or a failover is still in progress.
+     */
+    SEQFAB_RESULT_NO_LEASE = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -63,14 +63,10 @@ impl Model {
         let cols: Vec<u8> = self.col.iter().flatten().copied().collect();
         let cols_mask = cols.iter().fold(0u64, |m, &n| m | 1 << n);
         // Stage 1 of the next cycle.
-        let mut col = [None; 2];
-        for p in 0..2 {
-            if let Some((n, e, heard)) = self.s0[p] {
-                if i.configured && e == i.epoch && heard >> NODE & 1 == 1 {
-                    col[p] = Some(n);
-                }
-            }
-        }
+        let col = self.s0.map(|hb| {
+            hb.filter(|&(_, e, heard)| i.configured && e == i.epoch && heard >> NODE & 1 == 1)
+                .map(|(n, _, _)| n)
+        });
         let now_primary = i.configured && i.primary == NODE;
         let exempt = self.prev_primary && now_primary && i.epoch == self.prev_epoch.wrapping_add(1);
         let mut lease = self.lease.saturating_sub(1);

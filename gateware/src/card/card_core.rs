@@ -163,7 +163,7 @@ pub struct CardCore {
     dispatch: RxDispatch,
     router: TxRouter,
     heartbeat: HeartbeatTimer,
-    lease: LeaseKeeper,
+    lease_keeper: LeaseKeeper,
     live_x: LivenessTracker,
     live_y: LivenessTracker,
     /// Local copies of state that changes only on a host write or a CONFIG, one register
@@ -232,7 +232,7 @@ impl CardCore {
             dispatch: Default::default(),
             router: Default::default(),
             heartbeat: Default::default(),
-            lease: Default::default(),
+            lease_keeper: Default::default(),
             live_x: Default::default(),
             live_y: Default::default(),
             status_copy: Default::default(),
@@ -278,7 +278,7 @@ impl Logic for CardCore {
             dispatch,
             router,
             heartbeat,
-            lease,
+            lease_keeper,
             live_x,
             live_y
         );
@@ -469,28 +469,28 @@ impl Logic for CardCore {
         self.live_y.link_up.next = self.link_y.val();
 
         // ---- Lease (docs/leases.md): renewed by heartbeats, gates the engine.
-        self.lease.tick.next = self.heartbeat.tick.val();
-        self.lease.node_id.next = self.regs.node_id.val();
-        self.lease.epoch.next = self.engine.epoch.val();
-        self.lease.primary_id.next = self.engine.primary_id.val();
-        self.lease.configured.next = self.engine.configured.val();
-        self.lease.quorum.next = self.engine.quorum.val();
-        self.lease.new_epoch.next = self.engine.new_epoch.val();
-        self.lease.lease_period.next = self.regs.lease_period.val();
-        self.lease.hold_period.next = self.regs.lease_hold.val();
-        self.lease.hb_x.next = self.dispatch.hb_x.val();
-        self.lease.hb_x_node.next = self.dispatch.hb_x_node.val();
-        self.lease.hb_x_epoch.next = self.dispatch.hb_x_epoch.val();
-        self.lease.hb_x_heard.next = self.dispatch.hb_x_heard.val();
-        self.lease.hb_y.next = self.dispatch.hb_y.val();
-        self.lease.hb_y_node.next = self.dispatch.hb_y_node.val();
-        self.lease.hb_y_epoch.next = self.dispatch.hb_y_epoch.val();
-        self.lease.hb_y_heard.next = self.dispatch.hb_y_heard.val();
-        self.engine.lease_ok.next = self.lease.lease_ok.val();
-        self.engine.issue_ok.next = self.lease.issue_ok.val();
-        self.regs.lease.next = self.lease.lease.val();
-        self.regs.hold_left.next = self.lease.hold_left.val();
-        self.regs.support.next = self.lease.support.val();
+        self.lease_keeper.tick.next = self.heartbeat.tick.val();
+        self.lease_keeper.node_id.next = self.regs.node_id.val();
+        self.lease_keeper.epoch.next = self.engine.epoch.val();
+        self.lease_keeper.primary_id.next = self.engine.primary_id.val();
+        self.lease_keeper.configured.next = self.engine.configured.val();
+        self.lease_keeper.quorum.next = self.engine.quorum.val();
+        self.lease_keeper.new_epoch.next = self.engine.new_epoch.val();
+        self.lease_keeper.lease_period.next = self.regs.lease_period.val();
+        self.lease_keeper.hold_period.next = self.regs.lease_hold.val();
+        self.lease_keeper.hb_x.next = self.dispatch.hb_x.val();
+        self.lease_keeper.hb_x_node.next = self.dispatch.hb_x_node.val();
+        self.lease_keeper.hb_x_epoch.next = self.dispatch.hb_x_epoch.val();
+        self.lease_keeper.hb_x_heard.next = self.dispatch.hb_x_heard.val();
+        self.lease_keeper.hb_y.next = self.dispatch.hb_y.val();
+        self.lease_keeper.hb_y_node.next = self.dispatch.hb_y_node.val();
+        self.lease_keeper.hb_y_epoch.next = self.dispatch.hb_y_epoch.val();
+        self.lease_keeper.hb_y_heard.next = self.dispatch.hb_y_heard.val();
+        self.engine.lease_ok.next = self.lease_keeper.lease_ok.val();
+        self.engine.issue_ok.next = self.lease_keeper.issue_ok.val();
+        self.regs.lease.next = self.lease_keeper.lease.val();
+        self.regs.hold_left.next = self.lease_keeper.hold_left.val();
+        self.regs.support.next = self.lease_keeper.support.val();
 
         // ---- Transmit: engine / originator / mgmt -> router -> framers or loopbacks ----
         self.router.node_id.next = self.regs.node_id.val();

@@ -110,8 +110,10 @@ pub struct Manager<R> {
     /// Every card's counter and stored value are at least this after the last failover
     /// (sent with SET_COUNTER, which the card max()es with its own STORED).
     floor: u64,
-    /// Cards the home card heard at the last poll (a card heard again is re-configured).
+    /// Cards the home card heard at the last poll, and cards it has ever heard: a card
+    /// heard again after it was lost is re-configured (start-up is not a return).
     heard: Vec<bool>,
+    ever_heard: Vec<bool>,
     no_lease_polls: u32,
     /// Polls in a row whose own card heard no quorum.
     isolated_polls: u32,
@@ -145,7 +147,8 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             log: ManagerLog::default(),
             quorum: quorum(nodes),
             floor: 0,
-            heard: vec![true; nodes],
+            heard: vec![false; nodes],
+            ever_heard: vec![false; nodes],
             no_lease_polls: 0,
             isolated_polls: 0,
             serving: false,
@@ -321,7 +324,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         // get it again, with the floor, so that a zombie is fenced and rejoins.
         for m in 0..n {
             let stale = vals[m][EPOCH].is_some_and(|e| e < self.roles.epoch as u64);
-            let back = home_heard[m] && !self.heard[m] && m != self.home;
+            let back = home_heard[m] && self.ever_heard[m] && !self.heard[m] && m != self.home;
             if stale || back {
                 let cfg = self.config(Some(self.floor), Some(self.durable.limit));
                 c.send_config(self.home, m as u8, &cfg);
@@ -335,6 +338,9 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                     self.log.resends += 1;
                 }
             }
+        }
+        for (e, &h) in self.ever_heard.iter_mut().zip(&home_heard) {
+            *e |= h;
         }
         self.heard = home_heard.clone();
 

@@ -19,6 +19,7 @@
 
 mod cards;
 mod manager;
+pub mod store;
 
 pub use cards::Cards;
 pub use manager::{Durable, Manager, ManagerLog, Roles};

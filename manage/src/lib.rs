@@ -22,6 +22,7 @@ mod manager;
 pub mod store;
 
 pub use cards::Cards;
-pub use manager::{Durable, Manager, ManagerLog, Roles};
+pub use manager::{Command, CommandError, Manager, ManagerLog, POLLED};
 pub use seqfab_contract::lease::{quorum, LeaseTiming};
 pub use seqfab_contract::program::Config;
+pub use store::{ClusterState, Roles, Store, StoreError};

@@ -30,9 +30,9 @@ pub struct ClusterState {
     /// The highest epoch ever handed to a card. A new one is `epoch + 1`, even after a
     /// failover that did not complete, so an epoch is never used twice.
     pub epoch: u32,
-    /// Roles of `epoch` (those of the pending promotion while one is under way).
-    pub primary: u8,
-    pub secondary: u8,
+    /// The roles in force, and their epoch (below `epoch` while a promotion is pending
+    /// or after one was abandoned).
+    pub roles: Roles,
     /// No primary issues a number at or above it. Written here before any card sees it.
     pub limit: u64,
     /// Counter every card got with the last completed failover (SET_COUNTER; the card
@@ -44,6 +44,14 @@ pub struct ClusterState {
     /// Cards taken out by `seqctl remove` (bit n: node n): never picked for a role. They
     /// still count in `nodes` (the quorum does not change: docs/management.md).
     pub removed: u64,
+}
+
+/// The roles of one epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    pub epoch: u32,
+    pub primary: u8,
+    pub secondary: u8,
 }
 
 /// A promotion in flight (the CONFIG the new primary was sent).

@@ -234,6 +234,11 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         &self.state
     }
 
+    /// The store, for a daemon that campaigns again after this manager stopped.
+    pub fn into_store(self) -> Box<dyn Store> {
+        self.store
+    }
+
     /// The manager acts no more: the store refused a write (deposed), or it handed over.
     pub fn stopped(&self) -> bool {
         self.stopped

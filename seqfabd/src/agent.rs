@@ -41,6 +41,12 @@ pub struct AgentOptions {
     /// How long a released queue drains before it is granted again.
     pub drain: Duration,
     pub ring_log2: u32,
+    /// The TCP address of this host's RPC and metrics (`crate::rpc`); `None`: none.
+    pub rpc: Option<std::net::SocketAddr>,
+    /// The token operator commands must carry; `None`: only loopback callers may.
+    pub token: Option<String>,
+    /// Run as a manager candidate.
+    pub manager: Option<crate::manager::ManagerOptions>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,14 +56,38 @@ enum Slot {
     Draining { until: Instant },
 }
 
-struct Shared {
-    card: Card,
+/// What the agent's threads share: the card, the queue table, the options.
+pub struct Shared {
+    pub card: Card,
     slots: Mutex<Vec<Slot>>,
-    opts: AgentOptions,
+    pub opts: AgentOptions,
     next_conn: AtomicU64,
+    grants: AtomicU64,
+    /// `seqctl drain`: no new grants.
+    pub drained: AtomicBool,
 }
 
-fn log(msg: impl std::fmt::Display) {
+impl Shared {
+    /// The queue table in numbers.
+    pub fn agent_view(&self) -> crate::rpc::AgentView {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        crate::rpc::AgentView {
+            queues: slots.len(),
+            granted: slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Granted { .. }))
+                .count(),
+            draining: slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Draining { .. }))
+                .count(),
+            grants: self.grants.load(Ordering::Relaxed),
+            drained: self.drained.load(Ordering::Relaxed),
+        }
+    }
+}
+
+pub(crate) fn log(msg: impl std::fmt::Display) {
     eprintln!("[seqfabd] {msg}");
 }
 
@@ -95,7 +125,22 @@ pub fn run(opts: AgentOptions, stop: Arc<AtomicBool>) -> Result<()> {
         slots: Mutex::new(vec![Slot::Free; grantable]),
         opts: opts.clone(),
         next_conn: AtomicU64::new(1),
+        grants: AtomicU64::new(0),
+        drained: AtomicBool::new(false),
     });
+    let role = opts.manager.as_ref().map(|m| {
+        let (role, requests) = crate::manager::Role::new(opts.node, m);
+        let (sh, st, r, m) = (shared.clone(), stop.clone(), role.clone(), m.clone());
+        std::thread::spawn(move || crate::manager::run(&sh, &m, &st, &r, requests));
+        role
+    });
+    let rpc = match opts.rpc {
+        Some(addr) => Some(
+            crate::http::Server::bind(addr, shared.clone(), role, stop.clone())
+                .with_context(|| format!("binding the RPC address {addr}"))?,
+        ),
+        None => None,
+    };
     log(format!(
         "{} as node {}: granting queues 0..{grantable} on {} (mode {:o}, group {:?}, {} per process)",
         opts.card,
@@ -120,6 +165,9 @@ pub fn run(opts: AgentOptions, stop: Arc<AtomicBool>) -> Result<()> {
         }
     }
     let _ = std::fs::remove_file(&opts.socket);
+    if let Some(rpc) = rpc {
+        rpc.join();
+    }
     log("stopped");
     Ok(())
 }
@@ -246,6 +294,12 @@ fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
                     format!("this process holds {held} queues, the limit per process"),
                 ));
             }
+            if s.drained.load(Ordering::Relaxed) {
+                return Err((
+                    Errno::EBUSY as i32,
+                    "this host is drained (seqctl drain): it grants no new queues".into(),
+                ));
+            }
             let Some(q) = slots.iter().position(|x| *x == Slot::Free) else {
                 return Err((
                     Errno::EBUSY as i32,
@@ -273,6 +327,7 @@ fn handle(s: &Shared, conn: u64, m: Message) -> Answer {
                 None => None,
             };
             slots[q] = Slot::Granted { conn };
+            s.grants.fetch_add(1, Ordering::Relaxed);
             log(format!(
                 "queue {q} granted to connection {conn} (doorbell {})",
                 if page.is_some() {

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Parser;
 use seqfabd::agent::{run, AgentOptions};
+use seqfabd::manager::ManagerOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -12,7 +13,7 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(
     name = "seqfabd",
-    about = "The seqfab host agent: owns this host's card and grants its queues to local processes over a UNIX socket."
+    about = "The seqfab host agent: owns this host's card, grants its queues to local processes over a UNIX socket, serves the card's state and metrics over TCP, and can be the cluster's manager."
 )]
 struct Args {
     /// The card: a PCI address (0000:03:00.0) or a simulated card's socket.
@@ -39,6 +40,25 @@ struct Args {
     /// Milliseconds a released queue drains before it is granted again.
     #[arg(long, default_value_t = 3000)]
     drain_ms: u64,
+    /// TCP address of this host's RPC and Prometheus metrics (`/metrics`), e.g.
+    /// 127.0.0.1:7300 (port 0: any free port).
+    #[arg(long)]
+    rpc: Option<std::net::SocketAddr>,
+    /// File holding the token operator commands must carry (without it, only loopback
+    /// callers may send commands).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Be a manager candidate, with this durable store: file:PATH (one manager host) or
+    /// etcd:http://H:P[,http://H:P...] (candidates on several hosts elect one).
+    #[arg(long, value_name = "STORE", requires_all = ["peers", "rpc"])]
+    manager: Option<String>,
+    /// Every host's RPC address in node order, this one's included (the cluster the
+    /// manager manages): 127.0.0.1:7300,127.0.0.1:7301,...
+    #[arg(long, value_delimiter = ',')]
+    peers: Vec<String>,
+    /// Milliseconds between the manager's polls of every card.
+    #[arg(long, default_value_t = 20)]
+    poll_ms: u64,
 }
 
 fn gid(name: &str) -> Result<u32> {
@@ -71,6 +91,44 @@ fn main_() -> Result<()> {
         grantable: a.queues,
         drain: Duration::from_millis(a.drain_ms),
         ring_log2: 8,
+        rpc: a.rpc,
+        token: a
+            .token_file
+            .as_ref()
+            .map(|f| {
+                std::fs::read_to_string(f)
+                    .map(|t| t.trim().to_string())
+                    .with_context(|| format!("reading --token-file {}", f.display()))
+            })
+            .transpose()?,
+        manager: match &a.manager {
+            None => None,
+            Some(spec) => {
+                let store = spec
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("--manager {e}"))?;
+                let rpc = a.rpc.context("--manager needs --rpc")?;
+                let own = a.peers.get(a.node as usize).with_context(|| {
+                    format!(
+                        "--peers lists {} hosts, but this is node {}: list every host's RPC address in node order",
+                        a.peers.len(),
+                        a.node
+                    )
+                })?;
+                if rpc.port() != 0 && !own.ends_with(&format!(":{}", rpc.port())) {
+                    anyhow::bail!(
+                        "--peers names {own} for node {}, but --rpc is {rpc}",
+                        a.node
+                    );
+                }
+                Some(ManagerOptions {
+                    store,
+                    peers: a.peers.clone(),
+                    poll: Duration::from_millis(a.poll_ms.max(1)),
+                    advertise: own.clone(),
+                })
+            }
+        },
     };
     if let Some(dir) = opts.socket.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

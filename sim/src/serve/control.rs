@@ -5,6 +5,7 @@
 //! |---|---|
 //! | a fault of the `--faults` language without `@CYCLE`: `kill:1`, `revive:1`, `partition:X:1-2`, `heal:X`, `linkdown:Y:2`, `linkup:Y:2` | `ok`, applied at the next clock |
 //! | `status` | one JSON object: cycle, failovers, and per card alive, client, DMA writes, dropped DMA writes, interrupts |
+//! | `read N REG` | card N's BAR0 register REG (a name of `docs/registers.md`), read through the card's host port beside the client: a view of the card independent of the client's (all ones for a dead card) |
 //! | `stop` | `ok`, then the server stops as on SIGTERM |
 //!
 //! Anything else is answered `error: ...` and changes nothing.
@@ -46,6 +47,28 @@ pub fn command(line: &str, nodes: usize, tx: &Sender<Request>, stop: &AtomicBool
         "stop" => {
             stop.store(true, Ordering::Relaxed);
             "ok".into()
+        }
+        read if read.starts_with("read ") => {
+            let f: Vec<&str> = read.split_whitespace().collect();
+            let (Some(card), Some(reg)) = (
+                f.get(1).and_then(|n| n.parse::<usize>().ok()).filter(|&n| n < nodes),
+                f.get(2).and_then(|r| {
+                    seqfab_contract::regs::REGISTERS
+                        .iter()
+                        .find(|x| x.name.eq_ignore_ascii_case(r))
+                }),
+            ) else {
+                return format!("error: expected `read N REG` with N in 0..{nodes} and REG a register name such as EPOCH");
+            };
+            let (reply, rx) = channel();
+            let offset = reg.offset;
+            if tx.send(Request::Read { card, offset, reply }).is_err() {
+                return "error: the simulation has stopped".into();
+            }
+            match rx.recv() {
+                Ok(v) => v.to_string(),
+                Err(_) => "error: the simulation has stopped".into(),
+            }
         }
         "status" => {
             let (reply, rx) = channel();

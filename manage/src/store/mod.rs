@@ -12,8 +12,14 @@
 //!   leader with an etcd lease; every write is a transaction guarded by the leader key, so
 //!   a deposed manager changes nothing.
 
+#[cfg(feature = "etcd")]
+mod etcd;
+mod file;
 mod mem;
 
+#[cfg(feature = "etcd")]
+pub use etcd::EtcdStore;
+pub use file::FileStore;
 pub use mem::MemStore;
 
 use serde::{Deserialize, Serialize};

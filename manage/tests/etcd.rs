@@ -4,10 +4,8 @@
 //! etcd absent or killed. Every wait is bounded.
 #![cfg(feature = "etcd")]
 
-use seqfab_manage::store::{ClusterState, EtcdStore, Store, StoreError};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use seqfab_manage::store::{ClusterState, EtcdServer, EtcdStore, Roles, Store, StoreError};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// The lease TTL of the tests: etcd's minimum (with its default election timeout).
@@ -15,14 +13,6 @@ const TTL: Duration = Duration::from_secs(2);
 /// How long after a lease's last renewal etcd may take to delete its keys: it checks
 /// leases every 500 ms, and deleting is a raft proposal.
 const EXPIRY_SLACK: Duration = Duration::from_millis(1500);
-
-/// A real etcd in a temporary directory, killed (and its directory removed) on drop,
-/// including when a test panics.
-struct Etcd {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -32,74 +22,26 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A real etcd of the test's own (`seqfab_manage::store::EtcdServer`), and what a test
+/// does with it that no candidate would.
+struct Etcd(EtcdServer);
+
+impl std::ops::Deref for Etcd {
+    type Target = EtcdServer;
+    fn deref(&self) -> &EtcdServer {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Etcd {
+    fn deref_mut(&mut self) -> &mut EtcdServer {
+        &mut self.0
+    }
+}
+
 impl Etcd {
     fn start() -> Etcd {
-        // Ports are found free and then given to etcd, so another process could take one
-        // in between: try again with new ones.
-        let mut last = String::new();
-        for _ in 0..3 {
-            match Etcd::try_start() {
-                Ok(e) => return e,
-                Err(why) => last = why,
-            }
-        }
-        panic!("etcd did not start: {last}");
-    }
-
-    fn try_start() -> Result<Etcd, String> {
-        let dir = tempfile::tempdir().unwrap();
-        let (client, peer) = (free_port(), free_port());
-        let url = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let log = std::fs::File::create(dir.path().join("etcd.log")).unwrap();
-        let spawned = Command::new("etcd")
-            .arg("--name=default")
-            .arg(format!("--data-dir={}", dir.path().join("data").display()))
-            .arg(format!("--listen-client-urls={url}"))
-            .arg(format!("--advertise-client-urls={url}"))
-            .arg(format!("--listen-peer-urls={peer_url}"))
-            .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-            .arg(format!("--initial-cluster=default={peer_url}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn();
-        let child = match spawned {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "`etcd` is not installed (these tests run a real one): \
-                 `apt-get install etcd-server` (Debian), or build without the `etcd` feature"
-            ),
-            Err(e) => panic!("cannot run etcd: {e}"),
-        };
-        let mut etcd = Etcd { child, url, dir };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = etcd.child.try_wait().unwrap() {
-                return Err(format!("etcd exited ({status}): {}", etcd.log()));
-            }
-            if TcpStream::connect(("127.0.0.1", client)).is_ok() {
-                // Listening is not serving yet: wait until a store can connect.
-                if EtcdStore::connect(&etcd.endpoints(), "/probe", "probe", TTL).is_ok() {
-                    return Ok(etcd);
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!("etcd did not answer within 20 s: {}", etcd.log()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn endpoints(&self) -> Vec<String> {
-        vec![self.url.clone()]
-    }
-
-    fn log(&self) -> String {
-        let path: PathBuf = self.dir.path().join("etcd.log");
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(10).collect();
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        Etcd(EtcdServer::start().unwrap_or_else(|e| panic!("etcd did not start: {e}")))
     }
 
     fn candidate(&self, name: &str) -> EtcdStore {
@@ -122,17 +64,6 @@ impl Etcd {
                 .expect("raw etcd call timed out")
         })
     }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Etcd {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 fn state(epoch: u32) -> ClusterState {
@@ -140,8 +71,11 @@ fn state(epoch: u32) -> ClusterState {
         nodes: 3,
         window: 4096,
         epoch,
-        primary: 0,
-        secondary: 1,
+        roles: Roles {
+            epoch,
+            primary: 0,
+            secondary: 1,
+        },
         limit: 1 << 40,
         floor: 0,
         pending: None,
@@ -363,7 +297,7 @@ fn corrupt_state_is_refused() {
     match a.load() {
         Err(StoreError::Corrupt { place, why }) => {
             assert!(
-                place.contains("/seqfab/test/state") && place.contains(&etcd.url),
+                place.contains("/seqfab/test/state") && place.contains(&etcd.endpoints()[0]),
                 "{place}"
             );
             assert!(why.contains("JSON"), "{why}");

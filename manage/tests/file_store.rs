@@ -2,7 +2,7 @@
 //! (torn, flipped, zero-filled, empty, trailing garbage, foreign version), a leftover
 //! temporary file, and leadership as a `flock` between stores and processes.
 
-use seqfab_manage::store::{ClusterState, FileStore, Pending, Store, StoreError};
+use seqfab_manage::store::{ClusterState, FileStore, Pending, Roles, Store, StoreError};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,8 +13,11 @@ fn state(epoch: u32) -> ClusterState {
         nodes: 3,
         window: 1 << 20,
         epoch,
-        primary: 1,
-        secondary: 2,
+        roles: Roles {
+            epoch,
+            primary: 1,
+            secondary: 2,
+        },
         limit: 0x1234_5678_9abc,
         floor: 77,
         pending: Some(Pending {

@@ -46,3 +46,29 @@ step() {
     echo
     echo "==> $*"
 }
+
+# protoc: etcd-client (the etcd store of seqfab-manage, built into seqfabd) compiles
+# etcd's protocol definitions at build time.
+ensure_protoc() {
+    if command -v protoc >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "==> installing protobuf-compiler from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
+}
+
+# The management tests: a real etcd (started on loopback by the tests), promtool to
+# check the metrics page, curl to fetch it.
+ensure_manager_test_tools() {
+    local missing=()
+    command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+    command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing ${missing[*]} from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Debian starts the packaged services; the tests run their own on free ports.
+    as_root systemctl stop etcd prometheus 2>/dev/null || true
+}

@@ -139,13 +139,23 @@ fn authorize(ctx: &Ctx, req: &Request) -> Result<(), Reply> {
 
 fn get(ctx: &Ctx, path: &str, query: &str) -> Reply {
     match path {
-        "/v1/card" => json(200, &crate::local::card_view(&ctx.shared, query != "polled")),
+        "/v1/card" => json(
+            200,
+            &crate::local::card_view(&ctx.shared, query != "polled"),
+        ),
         "/v1/manager" => json(200, &manager_view(ctx)),
         "/metrics" => (
             200,
-            crate::metrics::render(&crate::local::card_view(&ctx.shared, true), &manager_view(ctx)),
+            crate::metrics::render(
+                &crate::local::card_view(&ctx.shared, true),
+                &manager_view(ctx),
+            ),
         ),
-        _ => error(404, format!("no such call {path}: see `seqfabd --help`"), None),
+        _ => error(
+            404,
+            format!("no such call {path}: see `seqfabd --help`"),
+            None,
+        ),
     }
 }
 
@@ -174,13 +184,24 @@ fn post(ctx: &Ctx, path: &str, body: &str) -> Reply {
             "/v1/agent/drain" | "/v1/agent/undrain" => {
                 let on = path.ends_with("/drain");
                 ctx.shared.drained.store(on, Ordering::Relaxed);
-                log(if on { "drained: no new grants" } else { "undrained: granting again" });
-                return Ok(json(200, &Done { done: path.trim_start_matches("/v1/agent/").into() }));
+                log(if on {
+                    "drained: no new grants"
+                } else {
+                    "undrained: granting again"
+                });
+                return Ok(json(
+                    200,
+                    &Done {
+                        done: path.trim_start_matches("/v1/agent/").into(),
+                    },
+                ));
             }
             "/v1/init" => Op::Init(parse::<InitRequest>(body)?),
             "/v1/failover" => Op::Cmd(Command::Handover),
             "/v1/window" => Op::Cmd(Command::Window(parse::<WindowRequest>(body)?.size)),
-            "/v1/remove" | "/v1/drain" => Op::Cmd(Command::Remove(parse::<NodeRequest>(body)?.node)),
+            "/v1/remove" | "/v1/drain" => {
+                Op::Cmd(Command::Remove(parse::<NodeRequest>(body)?.node))
+            }
             "/v1/add" => Op::Cmd(Command::Add(parse::<NodeRequest>(body)?.node)),
             _ => return Err(error(404, format!("no such call {path}"), None)),
         };

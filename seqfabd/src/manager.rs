@@ -160,14 +160,24 @@ pub fn run(
                 Ok(s) => store.insert(s),
                 Err(e) => {
                     log(format!("manager: store: {e}; retrying"));
-                    refuse_all(&asks, role, 503, &format!("the store cannot be reached: {e}"));
+                    refuse_all(
+                        &asks,
+                        role,
+                        503,
+                        &format!("the store cannot be reached: {e}"),
+                    );
                     std::thread::sleep(Duration::from_millis(500));
                     continue;
                 }
             },
         };
         if Instant::now() < quiet_until {
-            refuse_all(&asks, role, 409, "this candidate stepped down; ask the active manager");
+            refuse_all(
+                &asks,
+                role,
+                409,
+                "this candidate stepped down; ask the active manager",
+            );
             std::thread::sleep(Duration::from_millis(50));
             continue;
         }
@@ -260,7 +270,10 @@ fn lead(
                     continue;
                 };
                 let nodes = opts.peers.len();
-                if i.primary as usize >= nodes || i.secondary as usize >= nodes || i.primary == i.secondary {
+                if i.primary as usize >= nodes
+                    || i.secondary as usize >= nodes
+                    || i.primary == i.secondary
+                {
                     let _ = a.reply.send(Err((
                         400,
                         format!(
@@ -272,7 +285,9 @@ fn lead(
                     continue;
                 }
                 if i.window < 2 {
-                    let _ = a.reply.send(Err((400, "the window must be at least 2".into(), None)));
+                    let _ = a
+                        .reply
+                        .send(Err((400, "the window must be at least 2".into(), None)));
                     continue;
                 }
                 let state = Manager::<u64>::initial_state(nodes, i.primary, i.secondary, i.window);
@@ -285,7 +300,11 @@ fn lead(
                         i.primary, i.secondary, i.window
                     ))
                 } else {
-                    Err((409, "the store refused the write: this manager was deposed".into(), None))
+                    Err((
+                        409,
+                        "the store refused the write: this manager was deposed".into(),
+                        None,
+                    ))
                 });
                 return manage(m, cards, stop, role, asks, me);
             }
@@ -304,7 +323,11 @@ fn lead(
         state.roles.primary,
         state.roles.secondary,
         state.limit,
-        if state.pending.is_some() { ", a promotion pending" } else { "" }
+        if state.pending.is_some() {
+            ", a promotion pending"
+        } else {
+            ""
+        }
     ));
     let m = Manager::resume(shared.opts.node as usize, store, state, poll_ms);
     manage(m, cards, stop, role, asks, me)
@@ -394,7 +417,10 @@ impl DaemonCards {
     /// Every card's poll view, fetched together when the cache is older than half a poll.
     fn view(&mut self, node: usize) -> Option<&crate::rpc::CardView> {
         let now = self.now();
-        let fresh = |c: &Option<(u64, _)>| c.as_ref().is_some_and(|(t, _)| now < t + self.poll_ms / 2 + 1);
+        let fresh = |c: &Option<(u64, _)>| {
+            c.as_ref()
+                .is_some_and(|(t, _)| now < t + self.poll_ms / 2 + 1)
+        };
         if !fresh(&self.cache[node]) {
             let views: Vec<Option<crate::rpc::CardView>> = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..self.peers.len())
@@ -410,7 +436,10 @@ impl DaemonCards {
                         })
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().ok().flatten())
+                    .collect()
             });
             for (n, v) in views.into_iter().enumerate() {
                 self.cache[n] = Some((now, v));
@@ -468,10 +497,7 @@ impl Cards for DaemonCards {
     }
 
     fn host_up(&self, node: usize) -> bool {
-        self.own(node)
-            || self.cache[node]
-                .as_ref()
-                .is_some_and(|(_, v)| v.is_some())
+        self.own(node) || self.cache[node].as_ref().is_some_and(|(_, v)| v.is_some())
     }
 
     fn query_stored(&mut self, node: usize) -> Option<u64> {

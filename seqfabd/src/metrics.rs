@@ -35,7 +35,9 @@ impl Family<'_> {
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, value: Option<u64>) {
@@ -56,13 +58,41 @@ pub fn render(card: &CardView, manager: &ManagerView) -> String {
     );
     let regs: [(&str, &str, &str); 9] = [
         ("EPOCH", "seqfab_card_epoch", "The card's current epoch."),
-        ("COUNTER", "seqfab_card_counter", "Primary: the next number it will issue."),
-        ("STORED", "seqfab_card_stored", "Secondary: end of the highest range stored."),
-        ("LIMIT", "seqfab_card_limit", "Primary: it issues nothing at or above this."),
-        ("LEASE", "seqfab_card_lease_cycles", "Cycles left on the card's lease (0: it neither issues nor stores)."),
-        ("LEASE_HOLD_LEFT", "seqfab_card_lease_hold_cycles", "Cycles of lease still to run before the card may issue as primary."),
-        ("PRIMARY_ID", "seqfab_card_primary_node", "The primary of the card's epoch."),
-        ("SECONDARY_ID", "seqfab_card_secondary_node", "The secondary of the card's epoch."),
+        (
+            "COUNTER",
+            "seqfab_card_counter",
+            "Primary: the next number it will issue.",
+        ),
+        (
+            "STORED",
+            "seqfab_card_stored",
+            "Secondary: end of the highest range stored.",
+        ),
+        (
+            "LIMIT",
+            "seqfab_card_limit",
+            "Primary: it issues nothing at or above this.",
+        ),
+        (
+            "LEASE",
+            "seqfab_card_lease_cycles",
+            "Cycles left on the card's lease (0: it neither issues nor stores).",
+        ),
+        (
+            "LEASE_HOLD_LEFT",
+            "seqfab_card_lease_hold_cycles",
+            "Cycles of lease still to run before the card may issue as primary.",
+        ),
+        (
+            "PRIMARY_ID",
+            "seqfab_card_primary_node",
+            "The primary of the card's epoch.",
+        ),
+        (
+            "SECONDARY_ID",
+            "seqfab_card_secondary_node",
+            "The secondary of the card's epoch.",
+        ),
         ("NODE_ID", "seqfab_card_node", "The card's node id."),
     ];
     for (reg, name, help) in regs {
@@ -76,8 +106,17 @@ pub fn render(card: &CardView, manager: &ManagerView) -> String {
             "1 for the role(s) this card holds in its epoch.",
         );
         f.sample("seqfab_card_role", &[("role", "primary")], status >> 2 & 1);
-        f.sample("seqfab_card_role", &[("role", "secondary")], status >> 3 & 1);
-        let mut f = Family::start(o, "seqfab_card_link_up", "gauge", "1 when the plane's link is up.");
+        f.sample(
+            "seqfab_card_role",
+            &[("role", "secondary")],
+            status >> 3 & 1,
+        );
+        let mut f = Family::start(
+            o,
+            "seqfab_card_link_up",
+            "gauge",
+            "1 when the plane's link is up.",
+        );
         f.sample("seqfab_card_link_up", &[("plane", "x")], status & 1);
         f.sample("seqfab_card_link_up", &[("plane", "y")], status >> 1 & 1);
     }
@@ -88,8 +127,16 @@ pub fn render(card: &CardView, manager: &ManagerView) -> String {
             "gauge",
             "Nodes whose heartbeats this card hears, per plane.",
         );
-        f.sample("seqfab_card_peers_heard", &[("plane", "x")], x.count_ones() as u64);
-        f.sample("seqfab_card_peers_heard", &[("plane", "y")], y.count_ones() as u64);
+        f.sample(
+            "seqfab_card_peers_heard",
+            &[("plane", "x")],
+            x.count_ones() as u64,
+        );
+        f.sample(
+            "seqfab_card_peers_heard",
+            &[("plane", "y")],
+            y.count_ones() as u64,
+        );
     }
     let stats: Vec<(&String, &u64)> = card
         .regs
@@ -114,24 +161,84 @@ pub fn render(card: &CardView, manager: &ManagerView) -> String {
         "The stored value in the card's DMA mirror in host memory.",
         Some(card.mirror.stored),
     );
-    gauge(o, "seqfab_agent_queues", "Queues the agent grants.", Some(card.agent.queues as u64));
-    gauge(o, "seqfab_agent_queues_granted", "Queues held by processes now.", Some(card.agent.granted as u64));
-    gauge(o, "seqfab_agent_queues_draining", "Queues draining after their process went.", Some(card.agent.draining as u64));
-    Family::start(o, "seqfab_agent_grants_total", "counter", "Queues granted since the agent started.")
-        .sample("seqfab_agent_grants_total", &[], card.agent.grants);
-    gauge(o, "seqfab_manager_candidate", "1 when this daemon is a manager candidate.", Some(manager.candidate as u64));
-    gauge(o, "seqfab_manager_active", "1 when this daemon is the active manager.", Some(manager.active as u64));
+    gauge(
+        o,
+        "seqfab_agent_queues",
+        "Queues the agent grants.",
+        Some(card.agent.queues as u64),
+    );
+    gauge(
+        o,
+        "seqfab_agent_queues_granted",
+        "Queues held by processes now.",
+        Some(card.agent.granted as u64),
+    );
+    gauge(
+        o,
+        "seqfab_agent_queues_draining",
+        "Queues draining after their process went.",
+        Some(card.agent.draining as u64),
+    );
+    Family::start(
+        o,
+        "seqfab_agent_grants_total",
+        "counter",
+        "Queues granted since the agent started.",
+    )
+    .sample("seqfab_agent_grants_total", &[], card.agent.grants);
+    gauge(
+        o,
+        "seqfab_manager_candidate",
+        "1 when this daemon is a manager candidate.",
+        Some(manager.candidate as u64),
+    );
+    gauge(
+        o,
+        "seqfab_manager_active",
+        "1 when this daemon is the active manager.",
+        Some(manager.active as u64),
+    );
     if manager.active {
         let c = |o: &mut String, name: &str, help: &str, v: u64| {
             Family::start(o, name, "counter", help).sample(name, &[], v);
         };
-        c(o, "seqfab_manager_failovers_total", "Failovers this manager completed.", manager.failovers);
-        c(o, "seqfab_manager_window_raises_total", "Window raises this manager made durable and sent.", manager.window_raises);
-        c(o, "seqfab_manager_seeds_total", "Failovers seeded from the durable limit.", manager.seeds);
-        c(o, "seqfab_manager_mirror_recoveries_total", "Failovers whose counter came from a host's DMA mirror.", manager.mirror_recoveries);
+        c(
+            o,
+            "seqfab_manager_failovers_total",
+            "Failovers this manager completed.",
+            manager.failovers,
+        );
+        c(
+            o,
+            "seqfab_manager_window_raises_total",
+            "Window raises this manager made durable and sent.",
+            manager.window_raises,
+        );
+        c(
+            o,
+            "seqfab_manager_seeds_total",
+            "Failovers seeded from the durable limit.",
+            manager.seeds,
+        );
+        c(
+            o,
+            "seqfab_manager_mirror_recoveries_total",
+            "Failovers whose counter came from a host's DMA mirror.",
+            manager.mirror_recoveries,
+        );
         if let Some(s) = &manager.state {
-            gauge(o, "seqfab_manager_epoch", "The highest epoch the store holds.", Some(s.epoch as u64));
-            gauge(o, "seqfab_manager_limit", "The durable window limit.", Some(s.limit));
+            gauge(
+                o,
+                "seqfab_manager_epoch",
+                "The highest epoch the store holds.",
+                Some(s.epoch as u64),
+            );
+            gauge(
+                o,
+                "seqfab_manager_limit",
+                "The durable window limit.",
+                Some(s.limit),
+            );
         }
     }
     out

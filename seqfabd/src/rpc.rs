@@ -16,8 +16,8 @@
 //!
 //! Errors are a status code and an [`ErrorBody`] that says what to do.
 
-use serde::{Deserialize, Serialize};
 use seqfab_manage::{ClusterState, Roles};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

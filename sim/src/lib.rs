@@ -25,6 +25,7 @@ pub mod report;
 pub mod rhdl;
 pub mod run;
 pub mod serve;
+pub mod stamps;
 pub mod verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};

@@ -49,6 +49,14 @@ enum Command {
         dir: PathBuf,
         command: String,
     },
+    /// Check stamped records (the lines of `seqfab`'s `stamp` example, from any number
+    /// of processes and hosts) with the independent checker: I1 (unique) and I2 (every
+    /// number above every number whose stamp completed before it was asked for).
+    CheckStamps {
+        /// Files of `stamp` output.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Random fault schedules over every role, each checked by the independent checker.
     Campaign {
         /// Schedules to run (the README's test command runs a handful; the full campaign 1000).
@@ -324,6 +332,56 @@ fn ctl_cmd(dir: &std::path::Path, command: &str) -> Result<bool> {
     Ok(!answer.starts_with("error:"))
 }
 
+fn check_stamps_cmd(files: &[PathBuf]) -> Result<bool> {
+    let mut history = seqfab_testbench::history::History::default();
+    for (i, f) in files.iter().enumerate() {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        for (ln, line) in text.lines().enumerate() {
+            let Some(r) = seqfab_sim::stamps::parse(line, i as u8) else {
+                continue;
+            };
+            history
+                .requests
+                .push(r.with_context(|| format!("{}:{}", f.display(), ln + 1))?);
+        }
+    }
+    let n = history.requests.len();
+    if n == 0 {
+        bail!("no stamped records in {files:?}: expected lines of the stamp example");
+    }
+    history.end_cycle = history
+        .requests
+        .iter()
+        .filter_map(|r| r.completed_cycle)
+        .max()
+        .unwrap_or(0);
+    let v = seqfab_testbench::checker::check(
+        &history,
+        seqfab_testbench::checker::CheckOptions {
+            check_stored: false,
+            ..Default::default()
+        },
+    );
+    let mut numbers: Vec<u64> = history.requests.iter().map(|r| r.value).collect();
+    numbers.sort_unstable();
+    println!(
+        "{n} records from {} files, numbers {}..={}: I1 (unique) and I2 (real-time order) {}",
+        files.len(),
+        numbers[0],
+        numbers[n - 1],
+        if v.is_empty() {
+            "OK".to_string()
+        } else {
+            format!("VIOLATED {} times", v.len())
+        }
+    );
+    for x in v.iter().take(10) {
+        println!("  {x:?}");
+    }
+    Ok(v.is_empty())
+}
+
 fn bench_cmd(json: Option<PathBuf>, failover_only: bool) -> Result<bool> {
     if failover_only {
         let f = bench::failover();
@@ -429,6 +487,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run_cmd(a),
         Command::Serve(a) => serve_cmd(a),
         Command::Ctl { dir, command } => ctl_cmd(&dir, &command),
+        Command::CheckStamps { files } => check_stamps_cmd(&files),
         Command::Bench { json, failover } => bench_cmd(json, failover),
         Command::Campaign {
             schedules,

@@ -43,6 +43,9 @@ fn agent_process() {
         grantable: f[5].parse().unwrap(),
         drain: Duration::from_millis(1500),
         ring_log2: 8,
+        rpc: None,
+        token: None,
+        manager: None,
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     seqfabd::agent::run(opts, stop).unwrap();

@@ -79,9 +79,9 @@ fn manager_app() {
         let issued = now_ns();
         match seq.next_batch(2) {
             Ok(r) => say(format!("rec {issued} {} {} 2", now_ns(), r.start)),
-            Err(Error::NotConfigured | Error::NoLease | Error::Timeout | Error::LimitReached) => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
+            Err(
+                Error::NotConfigured | Error::NoLease | Error::Timeout { .. } | Error::LimitReached,
+            ) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => {
                 say(format!("error {e}"));
                 std::thread::sleep(Duration::from_millis(20))
@@ -158,10 +158,11 @@ impl Apps {
         for r in self.rx.try_iter() {
             self.history.requests.push(r);
         }
+        self.history.end_cycle = now_ns();
         let v = check(
             &self.history,
-            &CheckOptions {
-                liveness: false,
+            CheckOptions {
+                check_stored: false,
                 ..CheckOptions::default()
             },
         );
@@ -309,10 +310,7 @@ impl Cluster {
         if let Some(t) = &self.seqctl_token {
             cmd.arg("--token-file").arg(t);
         }
-        let out = cmd
-            .args(args)
-            .output()
-            .expect("seqctl runs");
+        let out = cmd.args(args).output().expect("seqctl runs");
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into(),
@@ -378,8 +376,7 @@ impl Cluster {
     /// Card `n`'s register as the simulator reads it, beside its client.
     fn read(&self, n: usize, reg: &str) -> u64 {
         let a = self.serve.command(&format!("read {n} {reg}"));
-        a.parse()
-            .unwrap_or_else(|_| panic!("read {n} {reg}: {a}"))
+        a.parse().unwrap_or_else(|_| panic!("read {n} {reg}: {a}"))
     }
 }
 
@@ -408,16 +405,28 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn file_store_init_then_failover_of_the_primary_and_of_the_secondary_with_apps_running() {
-    let mut c = Cluster::start(4, &[0], |d| format!("file:{}", d.join("state.json").display()));
+    let mut c = Cluster::start(4, &[0], |d| {
+        format!("file:{}", d.join("state.json").display())
+    });
     // Before init: the manager says so, and commands other than init are refused.
-    let s = c.status();
-    assert_eq!(s["manager"]["active"], true, "{s}");
+    let deadline = Instant::now() + MINUTE;
+    let s = loop {
+        let s = c.status();
+        if s["manager"]["active"] == true {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no manager became active: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(s["manager"]["state"].is_null(), "{s}");
     let (ok, _, err) = c.seqctl(&["failover"]);
     assert!(!ok && err.contains("not initialised"), "{err}");
-    c.init(1, 2, 4096);
+    c.init(1, 2, 1024);
     let (ok, _, err) = c.seqctl(&["init", "--primary", "0", "--secondary", "3"]);
-    assert!(!ok && err.contains("already initialised"), "a second init: {err}");
+    assert!(
+        !ok && err.contains("already initialised"),
+        "a second init: {err}"
+    );
 
     let mut apps = Apps::new();
     apps.start(&c.agent(0), 0);
@@ -453,15 +462,31 @@ fn file_store_init_then_failover_of_the_primary_and_of_the_secondary_with_apps_r
             continue;
         }
         let n = card["node"].as_u64().unwrap() as usize;
-        for reg in ["EPOCH", "PRIMARY_ID", "SECONDARY_ID", "NODE_ID", "LEASE_PERIOD"] {
-            assert_eq!(card["regs"][reg].as_u64().unwrap(), c.read(n, reg), "card {n} {reg}");
+        for reg in [
+            "EPOCH",
+            "PRIMARY_ID",
+            "SECONDARY_ID",
+            "NODE_ID",
+            "LEASE_PERIOD",
+        ] {
+            assert_eq!(
+                card["regs"][reg].as_u64().unwrap(),
+                c.read(n, reg),
+                "card {n} {reg}"
+            );
         }
         // The counter only grows: what status showed is at most what is there now.
         assert!(card["regs"]["COUNTER"].as_u64().unwrap() <= c.read(n, "COUNTER"));
-        assert_eq!(card["regs"]["EPOCH"], roles["epoch"], "card {n} runs the manager's epoch");
+        assert_eq!(
+            card["regs"]["EPOCH"], roles["epoch"],
+            "card {n} runs the manager's epoch"
+        );
     }
     for dead in [1, secondary] {
-        assert_eq!(s["cards"][dead]["alive"], false, "card {dead} was killed: {s}");
+        assert_eq!(
+            s["cards"][dead]["alive"], false,
+            "card {dead} was killed: {s}"
+        );
     }
     // The durable state is on disk, and a window raise happened (the window is small).
     let (ok, text, _) = c.seqctl(&["status"]);
@@ -472,7 +497,9 @@ fn file_store_init_then_failover_of_the_primary_and_of_the_secondary_with_apps_r
 
 #[test]
 fn both_generators_lost_the_counter_comes_from_the_mirror_through_the_agent() {
-    let c = Cluster::start(5, &[0], |d| format!("file:{}", d.join("state.json").display()));
+    let c = Cluster::start(5, &[0], |d| {
+        format!("file:{}", d.join("state.json").display())
+    });
     c.init(1, 2, 1 << 20);
     let mut apps = Apps::new();
     apps.start(&c.agent(0), 0);
@@ -490,7 +517,9 @@ fn both_generators_lost_the_counter_comes_from_the_mirror_through_the_agent() {
 
 #[test]
 fn both_generators_and_the_secondary_host_lost_the_counter_is_seeded() {
-    let mut c = Cluster::start(5, &[0], |d| format!("file:{}", d.join("state.json").display()));
+    let mut c = Cluster::start(5, &[0], |d| {
+        format!("file:{}", d.join("state.json").display())
+    });
     c.init(1, 2, 1 << 20);
     let mut apps = Apps::new();
     apps.start(&c.agent(0), 0);
@@ -499,7 +528,13 @@ fn both_generators_and_the_secondary_host_lost_the_counter_is_seeded() {
     c.kill_daemon(2);
     c.serve.command("kill:1");
     c.serve.command("kill:2");
-    let line = c.wait_line(&["primary 1 and secondary 2 lost", "seeded at the durable limit"], MINUTE);
+    let line = c.wait_line(
+        &[
+            "primary 1 and secondary 2 lost",
+            "seeded at the durable limit",
+        ],
+        MINUTE,
+    );
     assert!(line.contains(&(1u64 << 20).to_string()), "{line}");
     c.wait_line(&["failover to epoch 2"], MINUTE);
     apps.take(300, MINUTE, "after the failover");
@@ -511,7 +546,9 @@ fn both_generators_and_the_secondary_host_lost_the_counter_is_seeded() {
 
 #[test]
 fn metrics_are_prometheus_text_that_promtool_accepts() {
-    let c = Cluster::start(3, &[0], |d| format!("file:{}", d.join("state.json").display()));
+    let c = Cluster::start(3, &[0], |d| {
+        format!("file:{}", d.join("state.json").display())
+    });
     c.init(1, 2, 1 << 20);
     let mut apps = Apps::new();
     apps.start(&c.agent(0), 0);
@@ -524,9 +561,15 @@ fn metrics_are_prometheus_text_that_promtool_accepts() {
         assert!(out.status.success(), "curl of node {n}'s metrics failed");
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("seqfab_card_epoch 1"), "{text}");
-        assert!(text.contains("seqfab_card_events_total{event=\"doorbells\"}"), "{text}");
+        assert!(
+            text.contains("seqfab_card_events_total{event=\"doorbells\"}"),
+            "{text}"
+        );
         let active = if n == 0 { 1 } else { 0 };
-        assert!(text.contains(&format!("seqfab_manager_active {active}")), "{text}");
+        assert!(
+            text.contains(&format!("seqfab_manager_active {active}")),
+            "{text}"
+        );
         let mut p = Command::new("promtool")
             .args(["check", "metrics"])
             .stdin(Stdio::piped())
@@ -546,8 +589,17 @@ fn metrics_are_prometheus_text_that_promtool_accepts() {
     // Commands need the loopback or the token; a wrong token is refused with a reason.
     let token = c.dir().join("token");
     std::fs::write(&token, "wrong").unwrap();
-    let (ok, _, err) = c.seqctl(&["--token-file", token.to_str().unwrap(), "window", "--size", "1"]);
-    assert!(!ok && err.contains("at least 2"), "a bad window is refused: {err}");
+    let (ok, _, err) = c.seqctl(&[
+        "--token-file",
+        token.to_str().unwrap(),
+        "window",
+        "--size",
+        "1",
+    ]);
+    assert!(
+        !ok && err.contains("at least 2"),
+        "a bad window is refused: {err}"
+    );
 }
 
 #[test]
@@ -577,7 +629,10 @@ fn etcd_three_candidates_the_active_managers_host_dies_and_a_failover_still_work
     c.init(1, 2, 1 << 20);
     let leader = |c: &Cluster| -> usize {
         let s = c.status();
-        let name = s["manager"]["leader"].as_str().unwrap_or_default().to_string();
+        let name = s["manager"]["leader"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let node = name
             .strip_prefix("node")
             .and_then(|r| r.split('@').next())
@@ -599,7 +654,9 @@ fn etcd_three_candidates_the_active_managers_host_dies_and_a_failover_still_work
         .collect();
     assert_eq!(active, vec![first], "one active manager");
 
-    let app_host = (0..4).find(|&n| n != first && n != 1 && n != 2).unwrap_or(0);
+    let app_host = (0..4)
+        .find(|&n| n != first && n != 1 && n != 2)
+        .unwrap_or(0);
     let mut apps = Apps::new();
     apps.start(&c.agent(app_host), app_host as u8);
     apps.take(200, MINUTE, "after init");
@@ -623,11 +680,16 @@ fn etcd_three_candidates_the_active_managers_host_dies_and_a_failover_still_work
         assert!(Instant::now() < deadline, "no new manager:\n{}", c.logs());
         std::thread::sleep(Duration::from_millis(100));
     };
-    c.wait_line(&[&format!("node{second}@"), "is the active manager"], MINUTE);
+    c.wait_line(
+        &[&format!("node{second}@"), "is the active manager"],
+        MINUTE,
+    );
     apps.take(200, MINUTE, "while the manager moved");
 
     // A failover still works: the new manager replaces the primary.
-    let primary = c.status()["manager"]["state"]["roles"]["primary"].as_u64().unwrap() as usize;
+    let primary = c.status()["manager"]["state"]["roles"]["primary"]
+        .as_u64()
+        .unwrap() as usize;
     if primary != app_host {
         c.serve.command(&format!("kill:{primary}"));
         c.wait_line(&[&format!("primary {primary} lost")], MINUTE);

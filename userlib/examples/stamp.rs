@@ -16,6 +16,12 @@
 use seqfab::{Error, Sequencer};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// Wall-clock time as `seconds.nanoseconds` (what `seqfab-sim check-stamps` reads).
+fn wall() -> Result<String, std::time::SystemTimeError> {
+    let t = SystemTime::now().duration_since(UNIX_EPOCH)?;
+    Ok(format!("{}.{:09}", t.as_secs(), t.subsec_nanos()))
+}
+
 fn arg(name: &str) -> Option<String> {
     let mut args = std::env::args();
     args.position(|a| a == name)?;
@@ -24,6 +30,10 @@ fn arg(name: &str) -> Option<String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: u64 = arg("--records").map_or(Ok(10), |v| v.parse())?;
+    // Milliseconds between records (0: as fast as numbers come).
+    let every = Duration::from_millis(arg("--every-ms").map_or(Ok(0), |v| v.parse())?);
+    // How long the process keeps asking while the cluster cannot answer (a failover).
+    let patience = Duration::from_secs(arg("--patience-secs").map_or(Ok(30), |v| v.parse())?);
     let builder = match (arg("--card"), arg("--agent")) {
         (Some(card), _) => {
             let node: u8 = arg("--node").map_or(Ok(0), |v| v.parse())?;
@@ -34,23 +44,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let seq = builder.open()?;
     let who = std::process::id();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last_number = Instant::now();
     let mut stamped = 0;
     while stamped < records {
+        let issued = wall()?;
         match seq.next() {
             Ok(n) => {
-                let t = SystemTime::now().duration_since(UNIX_EPOCH)?;
                 println!(
-                    "{}.{:06} pid {who} record {stamped}: number {n}",
-                    t.as_secs(),
-                    t.subsec_micros()
+                    "{} pid {who} record {stamped}: number {n} issued {issued}",
+                    wall()?
                 );
                 stamped += 1;
+                last_number = Instant::now();
+                std::thread::sleep(every);
             }
-            // Right after start-up the manager may not have configured the card yet.
-            Err(Error::NotConfigured) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
+            // Right after start-up the manager may not have configured the card yet, and
+            // during a failover the old primary's lease runs out before the new one
+            // issues: ask again, for a while.
+            Err(
+                Error::NotConfigured | Error::NoLease | Error::Timeout { .. } | Error::LimitReached,
+            ) if last_number.elapsed() < patience => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(e.into()),
         }
     }

@@ -14,11 +14,15 @@
 
 #[cfg(feature = "etcd")]
 mod etcd;
+#[cfg(feature = "etcd")]
+mod etcd_server;
 mod file;
 mod mem;
 
 #[cfg(feature = "etcd")]
 pub use etcd::EtcdStore;
+#[cfg(feature = "etcd")]
+pub use etcd_server::EtcdServer;
 pub use file::FileStore;
 pub use mem::MemStore;
 

@@ -14,10 +14,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "seqctl", about = "Operate a seqfab cluster: status, init, planned failover, window, drain/remove/add of a card.")]
+#[command(
+    name = "seqctl",
+    about = "Operate a seqfab cluster: status, init, planned failover, window, drain/remove/add of a card."
+)]
 struct Args {
     /// The hosts' seqfabd RPC addresses (HOST:PORT, comma separated), in node order.
-    #[arg(long, env = "SEQFAB_ENDPOINTS", value_delimiter = ',', default_value = "127.0.0.1:7300")]
+    #[arg(
+        long,
+        env = "SEQFAB_ENDPOINTS",
+        value_delimiter = ',',
+        default_value = "127.0.0.1:7300"
+    )]
     endpoints: Vec<String>,
     /// File holding the operator token the daemons were started with (--token-file).
     #[arg(long, env = "SEQFAB_TOKEN_FILE")]
@@ -89,8 +97,15 @@ struct CardStatus {
 }
 
 fn nodes(bits: u64) -> String {
-    let v: Vec<String> = (0..64).filter(|n| bits >> n & 1 == 1).map(|n| n.to_string()).collect();
-    if v.is_empty() { "-".into() } else { v.join(",") }
+    let v: Vec<String> = (0..64)
+        .filter(|n| bits >> n & 1 == 1)
+        .map(|n| n.to_string())
+        .collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(",")
+    }
 }
 
 fn print_status(s: &Status) {
@@ -122,7 +137,19 @@ fn print_status(s: &Status) {
     }
     println!(
         "{:<5} {:<9} {:>5} {:>12} {:>12} {:>12} {:>8} {:>5} {:<12} {:<12} {:>9} {:>6} {:>6}",
-        "node", "role", "epoch", "counter", "stored", "limit", "lease", "hold", "hears X", "hears Y", "requests", "nacks", "queues"
+        "node",
+        "role",
+        "epoch",
+        "counter",
+        "stored",
+        "limit",
+        "lease",
+        "hold",
+        "hears X",
+        "hears Y",
+        "requests",
+        "nacks",
+        "queues"
     );
     for c in &s.cards {
         match (&c.view, &c.error) {
@@ -185,7 +212,12 @@ fn leader(client: &Client, endpoints: &[String]) -> Result<String> {
     bail!("no active manager: no daemon of {} is elected (is any seqfabd started with --manager, and its store reachable?)", endpoints.join(","))
 }
 
-fn command<B: Serialize>(client: &Client, endpoints: &[String], path: &str, body: &B) -> Result<String> {
+fn command<B: Serialize>(
+    client: &Client,
+    endpoints: &[String],
+    path: &str,
+    body: &B,
+) -> Result<String> {
     let addr = leader(client, endpoints)?;
     let d: Done = client.post(&addr, path, body).map_err(explain)?;
     Ok(d.done)
@@ -193,7 +225,9 @@ fn command<B: Serialize>(client: &Client, endpoints: &[String], path: &str, body
 
 fn explain(e: CallError) -> anyhow::Error {
     match &e {
-        CallError::Refused { status: 401 | 403, .. } => {
+        CallError::Refused {
+            status: 401 | 403, ..
+        } => {
             anyhow!("{e}\n(hint: pass the daemons' token with --token-file, or run seqctl on the daemon's host)")
         }
         _ => anyhow!(e),
@@ -204,7 +238,11 @@ fn run(a: Args) -> Result<()> {
     let token = a
         .token_file
         .as_ref()
-        .map(|f| std::fs::read_to_string(f).map(|t| t.trim().to_string()).with_context(|| format!("reading {}", f.display())))
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| t.trim().to_string())
+                .with_context(|| format!("reading {}", f.display()))
+        })
         .transpose()?;
     let client = Client::new(Duration::from_millis(a.timeout_ms), token);
     let eps = &a.endpoints;
@@ -221,15 +259,24 @@ fn run(a: Args) -> Result<()> {
             let cards: Vec<CardStatus> = eps
                 .iter()
                 .map(|e| match client.card(e) {
-                    Ok(v) => CardStatus { endpoint: e.clone(), view: Some(v), error: None },
-                    Err(err) => CardStatus { endpoint: e.clone(), view: None, error: Some(err.to_string()) },
+                    Ok(v) => CardStatus {
+                        endpoint: e.clone(),
+                        view: Some(v),
+                        error: None,
+                    },
+                    Err(err) => CardStatus {
+                        endpoint: e.clone(),
+                        view: None,
+                        error: Some(err.to_string()),
+                    },
                 })
                 .collect();
             if cards.iter().all(|c| c.view.is_none()) {
                 let why: Vec<String> = cards.iter().filter_map(|c| c.error.clone()).collect();
                 bail!("no seqfabd answers:\n  {}", why.join("\n  "));
             }
-            let views: Vec<ManagerView> = eps.iter().filter_map(|e| client.manager(e).ok()).collect();
+            let views: Vec<ManagerView> =
+                eps.iter().filter_map(|e| client.manager(e).ok()).collect();
             let manager = views
                 .iter()
                 .find(|m| m.active)
@@ -243,19 +290,48 @@ fn run(a: Args) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Init { primary, secondary, window } => {
-            done(command(&client, eps, "/v1/init", &InitRequest { primary, secondary, window })?)
-        }
-        Cmd::Failover => done(command(&client, eps, "/v1/failover", &serde_json::json!({}))?),
-        Cmd::Window { size } => done(command(&client, eps, "/v1/window", &WindowRequest { size })?),
+        Cmd::Init {
+            primary,
+            secondary,
+            window,
+        } => done(command(
+            &client,
+            eps,
+            "/v1/init",
+            &InitRequest {
+                primary,
+                secondary,
+                window,
+            },
+        )?),
+        Cmd::Failover => done(command(
+            &client,
+            eps,
+            "/v1/failover",
+            &serde_json::json!({}),
+        )?),
+        Cmd::Window { size } => done(command(
+            &client,
+            eps,
+            "/v1/window",
+            &WindowRequest { size },
+        )?),
         Cmd::Remove { node } => done(command(&client, eps, "/v1/remove", &NodeRequest { node })?),
         Cmd::Drain { node } | Cmd::Add { node } => {
             let drain = matches!(a.cmd, Cmd::Drain { .. });
             let path = if drain { "/v1/drain" } else { "/v1/add" };
             let what = command(&client, eps, path, &NodeRequest { node })?;
-            let host = eps.get(node as usize).with_context(|| format!("no endpoint for node {node} in --endpoints"))?;
-            let agent = if drain { "/v1/agent/drain" } else { "/v1/agent/undrain" };
-            let d: Done = client.post(host, agent, &serde_json::json!({})).map_err(explain)?;
+            let host = eps
+                .get(node as usize)
+                .with_context(|| format!("no endpoint for node {node} in --endpoints"))?;
+            let agent = if drain {
+                "/v1/agent/drain"
+            } else {
+                "/v1/agent/undrain"
+            };
+            let d: Done = client
+                .post(host, agent, &serde_json::json!({}))
+                .map_err(explain)?;
             done(format!("{what}; host {host}: {}", d.done))
         }
     }

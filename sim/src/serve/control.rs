@@ -51,7 +51,9 @@ pub fn command(line: &str, nodes: usize, tx: &Sender<Request>, stop: &AtomicBool
         read if read.starts_with("read ") => {
             let f: Vec<&str> = read.split_whitespace().collect();
             let (Some(card), Some(reg)) = (
-                f.get(1).and_then(|n| n.parse::<usize>().ok()).filter(|&n| n < nodes),
+                f.get(1)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n < nodes),
                 f.get(2).and_then(|r| {
                     seqfab_contract::regs::REGISTERS
                         .iter()
@@ -62,7 +64,14 @@ pub fn command(line: &str, nodes: usize, tx: &Sender<Request>, stop: &AtomicBool
             };
             let (reply, rx) = channel();
             let offset = reg.offset;
-            if tx.send(Request::Read { card, offset, reply }).is_err() {
+            if tx
+                .send(Request::Read {
+                    card,
+                    offset,
+                    reply,
+                })
+                .is_err()
+            {
                 return "error: the simulation has stopped".into();
             }
             match rx.recv() {

@@ -15,9 +15,22 @@
 //! 3. **Take**: the owner sees its cell done, reads the result, and frees the cell for
 //!    claim `n + CELLS`.
 //!
-//! An uncontended request costs one CAS to claim, the doorbell (one MMIO store), a spin
-//! on the ring entry and on the cell (each its own cache line), one CAS on `head`, and
-//! two stores: no lock, no syscall.
+//! **The fast claim.** When a queue has nothing outstanding (`head` has caught up with
+//! `next`, so no entry is due in the ring but the next one), a thread takes the queue for
+//! one request with a single compare-and-swap that advances `next` and sets its
+//! [`FAST`] bit. While the bit is set, no other thread claims on the queue or moves its
+//! ring's entries (they see the bit, and take another queue or retry), so the owner
+//! needs no cell: it rings, looks once at the ring entry at `head`, and if its answer is
+//! there (its tag), takes it with plain stores to `head` and `next` that also clear the
+//! bit. If it is not there yet, the owner publishes the claim as an ordinary one (its
+//! cell pending, the bit cleared) and waits under the shared protocol above. The bit is
+//! thus held for one doorbell and one look, never across a wait. An uncontended request
+//! against a card that has answered by the first look costs one compare-and-swap, the
+//! doorbell (one MMIO store), one look at the ring entry (one cache line), and three
+//! stores: no lock, no syscall, no cell.
+//!
+//! The shared path costs one CAS to claim, the doorbell, a spin on the ring entry and on
+//! the cell (each its own cache line), one CAS on `head`, and two stores.
 //!
 //! Why the ring cannot be overrun: at most `CELLS` requests are outstanding (claimed and
 //! not yet taken), and entries are moved out of the ring only in order, so the card is
@@ -40,6 +53,15 @@ pub const CELLS: usize = QUEUE_FIFO_DEPTH;
 pub const MIN_RING_LOG2: u32 = CELLS.trailing_zeros() + 1;
 
 const _: () = assert!(CELLS.is_power_of_two() && CELLS <= 1 << 16);
+
+/// Bit 0 of `next`: a fast claim is out (the module docs). The claim number is in the
+/// bits above it.
+const FAST: u64 = 1;
+
+/// How many times a shared claim re-reads a queue whose fast claim is out before it
+/// tries another queue: the fast claim ends within a doorbell and one look at the ring,
+/// unless its thread was preempted.
+const FAST_WAIT_SPINS: u32 = 64;
 
 const FREE: u64 = 0;
 const PENDING: u64 = 1;
@@ -71,6 +93,17 @@ pub struct Outcome {
     pub count: u32,
     pub status: u8,
     pub epoch: u32,
+}
+
+/// The outcome a completion reports.
+#[inline]
+fn outcome(c: &Completion) -> Outcome {
+    Outcome {
+        value: c.value,
+        count: c.count,
+        status: c.status,
+        epoch: c.epoch & 0xFF_FFFF,
+    }
 }
 
 fn pack(c: &Completion) -> u64 {
@@ -107,7 +140,9 @@ pub struct QueueStats {
 /// The shared state of one hardware queue.
 pub struct Queue {
     pub q: usize,
+    /// `claim << 1 | FAST`: the next claim number, and whether a fast claim is out.
     next: AtomicU64,
+    /// Ring entries moved out of the ring (the free-running index of the next one).
     head: AtomicU64,
     cells: Box<[Cell]>,
     pub stats: QueueStats,
@@ -139,14 +174,26 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn cell(&self, n: u64) -> &Cell {
         &self.cells[n as usize % CELLS]
     }
 
-    /// Claims the next request number, or `None` if `CELLS` requests are outstanding.
+    /// Claims the next request number (shared), or `None` if `CELLS` requests are
+    /// outstanding, or a fast claim stays out for `FAST_WAIT_SPINS` looks.
     pub fn claim(&self) -> Option<u64> {
+        let mut spins = 0;
         loop {
-            let n = self.next.load(Ordering::Acquire);
+            let w = self.next.load(Ordering::Acquire);
+            if w & FAST != 0 {
+                spins += 1;
+                if spins > FAST_WAIT_SPINS {
+                    return None;
+                }
+                std::hint::spin_loop();
+                continue;
+            }
+            let n = w >> 1;
             let s = self.cell(n).state.load(Ordering::Acquire);
             if s != state(n, FREE) {
                 if s >> 2 < n {
@@ -156,7 +203,7 @@ impl Queue {
             }
             if self
                 .next
-                .compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange_weak(w, (n + 1) << 1, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
                 self.cell(n)
@@ -165,6 +212,64 @@ impl Queue {
                 return Some(n);
             }
         }
+    }
+
+    /// The fast claim (module docs): claim number `n` with the queue to itself until
+    /// [`Queue::fast_finish`] or [`Queue::fast_abort`], or `None` when the queue has
+    /// something outstanding (or a fast claim out, or `n`'s cell still serving claim
+    /// `n - CELLS`): then claim with [`Queue::claim`]. One compare-and-swap.
+    #[inline]
+    pub fn fast_claim(&self) -> Option<u64> {
+        let w = self.next.load(Ordering::Acquire);
+        let n = w >> 1;
+        if w & FAST != 0
+            || self.head.load(Ordering::Acquire) != n
+            || self.cell(n).state.load(Ordering::Acquire) != state(n, FREE)
+        {
+            return None;
+        }
+        self.next
+            .compare_exchange(w, (n + 1) << 1 | FAST, Ordering::AcqRel, Ordering::Relaxed)
+            .ok()
+            .map(|_| n)
+    }
+
+    /// The one look of fast claim `n` at the ring (its doorbell rung). Its answer there:
+    /// taken, `head` moved past it and the queue released, with plain stores (nobody
+    /// else writes `head` or `next` while the bit is set). Not there yet (or the entry
+    /// there is not its own): the claim becomes an ordinary pending one and `Ok(None)`
+    /// says to wait for it with [`Queue::take`] and [`Queue::pump_for`]; so it does on
+    /// an error reading the ring.
+    #[inline]
+    pub fn fast_finish<P: Port + ?Sized>(
+        &self,
+        card: &P,
+        n: u64,
+    ) -> seqfab_driver::Result<Option<Outcome>> {
+        // `head == n`: `fast_claim` saw it, and nobody moves `head` while the bit is set.
+        match card.completion(self.q, n) {
+            Ok(Some(c)) if c.tag == n as u16 => {
+                self.head.store(n + 1, Ordering::Release);
+                self.cell(n)
+                    .state
+                    .store(state(n + CELLS as u64, FREE), Ordering::Release);
+                self.next.store((n + 1) << 1, Ordering::Release);
+                Ok(Some(outcome(&c)))
+            }
+            r => {
+                self.cell(n)
+                    .state
+                    .store(state(n, PENDING), Ordering::Release);
+                self.next.store((n + 1) << 1, Ordering::Release);
+                r.map(|_| None)
+            }
+        }
+    }
+
+    /// Gives fast claim `n` back without ringing (the doorbell could not be written):
+    /// `next` as it was, the bit cleared.
+    pub fn fast_abort(&self, n: u64) {
+        self.next.store(n << 1, Ordering::Release);
     }
 
     /// Gives claim `n` back without ringing (the doorbell could not be written).
@@ -177,12 +282,20 @@ impl Queue {
     /// Takes the ring's next entry if it has landed: read it at `head`, then claim it
     /// with a compare-and-swap on `head` (another thread may take it first: then read
     /// the next one).
+    ///
+    /// An entry that landed while a fast claim is out is left to its owner: the bit is
+    /// read after the entry (an `Acquire` load after the phase bit's `Acquire` fence),
+    /// and the owner sets the bit before ringing and moves `head` before clearing it, so
+    /// either the bit is seen or the compare-and-swap fails.
     fn take_entry<P: Port + ?Sized>(&self, card: &P) -> seqfab_driver::Result<Option<Completion>> {
         loop {
             let h = self.head.load(Ordering::Acquire);
             let Some(c) = card.completion(self.q, h)? else {
                 return Ok(None);
             };
+            if self.next.load(Ordering::Acquire) & FAST != 0 {
+                return Ok(None);
+            }
             if self
                 .head
                 .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Relaxed)
@@ -219,7 +332,7 @@ impl Queue {
                 cell.sleeping.store(false, Ordering::Relaxed);
                 cell.state
                     .store(state(n + CELLS as u64, FREE), Ordering::Release);
-                return Ok(Some(unpack(c.value, pack(&c))));
+                return Ok(Some(outcome(&c)));
             }
             self.deliver(card, &c);
         }

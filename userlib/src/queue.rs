@@ -144,12 +144,14 @@ pub struct Queue {
     next: AtomicU64,
     /// Ring entries moved out of the ring (the free-running index of the next one).
     head: AtomicU64,
-    cells: Box<[Cell]>,
+    /// A fixed-size array, so that `cell`'s index (`n % CELLS`) needs no bounds check.
+    cells: Box<[Cell; CELLS]>,
     pub stats: QueueStats,
 }
 
 impl QueueStats {
     /// Counts a request answered while spinning (see the type's docs).
+    #[inline]
     pub fn count_spinning(&self) {
         let c = &self.completed_spinning;
         c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -162,14 +164,12 @@ impl Queue {
             q,
             next: AtomicU64::new(0),
             head: AtomicU64::new(0),
-            cells: (0..CELLS as u64)
-                .map(|n| Cell {
-                    state: AtomicU64::new(state(n, FREE)),
-                    value: AtomicU64::new(0),
-                    meta: AtomicU64::new(0),
-                    sleeping: AtomicBool::new(false),
-                })
-                .collect(),
+            cells: Box::new(std::array::from_fn(|n| Cell {
+                state: AtomicU64::new(state(n as u64, FREE)),
+                value: AtomicU64::new(0),
+                meta: AtomicU64::new(0),
+                sleeping: AtomicBool::new(false),
+            })),
             stats: QueueStats::default(),
         }
     }
@@ -237,31 +237,27 @@ impl Queue {
     /// The one look of fast claim `n` at the ring (its doorbell rung). Its answer there:
     /// taken, `head` moved past it and the queue released, with plain stores (nobody
     /// else writes `head` or `next` while the bit is set). Not there yet (or the entry
-    /// there is not its own): the claim becomes an ordinary pending one and `Ok(None)`
-    /// says to wait for it with [`Queue::take`] and [`Queue::pump_for`]; so it does on
-    /// an error reading the ring.
+    /// there is not its own, or the ring could not be read): the claim becomes an
+    /// ordinary pending one, and `None` says to wait for it with [`Queue::take`] and
+    /// [`Queue::pump_for`] (which report a ring that cannot be read).
     #[inline]
-    pub fn fast_finish<P: Port + ?Sized>(
-        &self,
-        card: &P,
-        n: u64,
-    ) -> seqfab_driver::Result<Option<Outcome>> {
+    pub fn fast_finish<P: Port + ?Sized>(&self, card: &P, n: u64) -> Option<Outcome> {
         // `head == n`: `fast_claim` saw it, and nobody moves `head` while the bit is set.
-        match card.completion(self.q, n) {
-            Ok(Some(c)) if c.tag == n as u16 => {
+        match card.peek(self.q, n) {
+            Some(c) if c.tag == n as u16 => {
                 self.head.store(n + 1, Ordering::Release);
                 self.cell(n)
                     .state
                     .store(state(n + CELLS as u64, FREE), Ordering::Release);
                 self.next.store((n + 1) << 1, Ordering::Release);
-                Ok(Some(outcome(&c)))
+                Some(outcome(&c))
             }
-            r => {
+            _ => {
                 self.cell(n)
                     .state
                     .store(state(n, PENDING), Ordering::Release);
                 self.next.store((n + 1) << 1, Ordering::Release);
-                r.map(|_| None)
+                None
             }
         }
     }

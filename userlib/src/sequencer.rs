@@ -258,12 +258,11 @@ enum Fast {
     /// Answered at the first look with a refusal.
     Refused(Outcome),
     /// Rung as claim `n` on `queue` (an index into the lane's queues) and not answered
-    /// yet: the claim is an ordinary pending one now.
+    /// at the first look (or the ring could not be read): the claim is an ordinary
+    /// pending one now.
     Rung { queue: usize, n: u64 },
-    /// The doorbell could not be rung (the claim given back), or the ring not read (the
-    /// claim given up).
-    Lost(Error),
-    /// The queue was not free for a fast claim: nothing was done.
+    /// No fast claim (the queue was not free for one, or its doorbell could not be
+    /// rung): nothing of this request is outstanding.
     NoClaim,
 }
 
@@ -332,7 +331,8 @@ impl Sequencer {
     /// The fast path (`queue` module docs, "the fast claim"): a fast claim on this
     /// thread's queue of card `lane`, its doorbell, and one look at the ring. No clock
     /// read, no lock, no syscall. [`Fast::Done`] is the whole request; anything else is
-    /// finished by [`Sequencer::after_fast`].
+    /// finished by [`Sequencer::after_fast`]. A doorbell that cannot be rung gives the
+    /// claim back and says [`Fast::NoClaim`]: the shared path rings again and reports it.
     #[inline]
     fn request_fast(&self, lane: usize, count: u32) -> Fast {
         let Some(l) = self.lanes.get(lane) else {
@@ -345,21 +345,17 @@ impl Sequencer {
         let Some(n) = q.fast_claim() else {
             return Fast::NoClaim;
         };
-        if let Err(e) = l.port.doorbell(q.q, count, n as u16) {
+        if l.port.doorbell(q.q, count, n as u16).is_err() {
             q.fast_abort(n);
-            return Fast::Lost(self.gone(lane, e.to_string()));
+            return Fast::NoClaim;
         }
         match q.fast_finish(&l.port, n) {
-            Ok(Some(o)) if o.status == Status::Ok as u8 => {
+            Some(o) if o.status == Status::Ok as u8 => {
                 q.stats.count_spinning();
                 Fast::Done(o)
             }
-            Ok(Some(o)) => Fast::Refused(o),
-            Ok(None) => Fast::Rung { queue, n },
-            Err(e) => {
-                let _ = q.abandon(n);
-                Fast::Lost(self.gone(lane, e.to_string()))
-            }
+            Some(o) => Fast::Refused(o),
+            None => Fast::Rung { queue, n },
         }
     }
 
@@ -369,7 +365,6 @@ impl Sequencer {
             Fast::Done(o) => Ok(Attempt::Done(o)),
             Fast::Refused(o) => self.request_slow(lane, count, Some(o)),
             Fast::Rung { queue, n } => self.await_rung(lane, queue, n, count),
-            Fast::Lost(e) => Ok(Attempt::Lost(e)),
             Fast::NoClaim => self.request_shared(lane, count),
         }
     }
@@ -699,13 +694,21 @@ impl Sequencer {
     }
 }
 
+#[inline]
 fn check_count(n: u32) -> Result<()> {
     if n == 0 || n > MAX_COUNT {
-        return Err(Error::BadArgument(format!(
-            "count {n}: a request asks for 1..={MAX_COUNT} numbers"
-        )));
+        return Err(bad_count(n));
     }
     Ok(())
+}
+
+/// `check_count`'s error, out of line: the check is on the fast path.
+#[cold]
+#[inline(never)]
+fn bad_count(n: u32) -> Error {
+    Error::BadArgument(format!(
+        "count {n}: a request asks for 1..={MAX_COUNT} numbers"
+    ))
 }
 
 fn outcome(o: Outcome) -> Result<Range<u64>> {

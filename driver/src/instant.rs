@@ -240,12 +240,18 @@ impl InstantCard {
         match self.answer.load(Ordering::Acquire) {
             a if a == Answer::Instant as u32 => self.complete(q, d, true),
             a if a == Answer::Never as u32 => {}
-            _ => self
-                .held
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((q, d)),
+            _ => self.hold(q, d),
         }
+    }
+
+    /// Keeps doorbell `d` for later ([`Answer::Hold`], [`Answer::OnArm`]): out of line,
+    /// so that the instant answer's path stays short.
+    #[cold]
+    fn hold(&self, q: usize, d: Doorbell) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((q, d));
     }
 
     /// A write to any register but a doorbell.

@@ -451,6 +451,83 @@ mod tests {
         }
     }
 
+    /// A port with a ring: entry `i` is whatever the test put there.
+    struct RingPort(std::sync::Mutex<Vec<Option<Completion>>>);
+
+    impl RingPort {
+        fn new() -> Self {
+            RingPort(std::sync::Mutex::new(vec![None; 64]))
+        }
+        fn land(&self, index: u64, c: Completion) {
+            self.0.lock().unwrap()[index as usize] = Some(c);
+        }
+    }
+
+    impl Port for RingPort {
+        fn device(&self) -> &str {
+            "ring"
+        }
+        fn queues(&self) -> Vec<usize> {
+            vec![0]
+        }
+        fn doorbell(&self, _: usize, _: u32, _: u16) -> seqfab_driver::Result<()> {
+            Ok(())
+        }
+        fn completion(&self, _: usize, index: u64) -> seqfab_driver::Result<Option<Completion>> {
+            Ok(self.0.lock().unwrap()[index as usize])
+        }
+        fn arm_irq(&self, _: usize) -> seqfab_driver::Result<()> {
+            Ok(())
+        }
+        fn irq(&self, _: usize) -> seqfab_driver::Result<&Interrupt> {
+            Err(seqfab_driver::Error::BadParameter("no interrupt".into()))
+        }
+        fn health(&self) -> Health {
+            Health::Alive
+        }
+    }
+
+    #[test]
+    fn a_fast_claim_has_the_queue_to_itself_for_one_look() {
+        let q = Queue::new(0);
+        let ring = RingPort::new();
+        // Answered by the first look: taken from the ring, no cell involved.
+        let n = q.fast_claim().unwrap();
+        ring.land(0, completion(n as u16, 10));
+        assert_eq!(q.fast_finish(&ring, n).unwrap().value, 10);
+        assert_eq!(q.outstanding(), 0);
+        // While a fast claim is out, nobody else claims, and nobody moves the ring.
+        let n = q.fast_claim().unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(q.fast_claim(), None);
+        assert_eq!(
+            q.claim(),
+            None,
+            "a shared claim waits, then tries elsewhere"
+        );
+        ring.land(1, completion(n as u16, 11));
+        assert_eq!(q.pump(&ring).unwrap(), 0, "the entry is left to its owner");
+        assert_eq!(q.fast_finish(&ring, n).unwrap().value, 11);
+        // Not answered by the first look: the claim becomes an ordinary pending one,
+        // others may claim, and no fast claim is had while it is outstanding.
+        let n = q.fast_claim().unwrap();
+        assert_eq!(q.fast_finish(&ring, n), None);
+        assert_eq!(q.outstanding(), 1);
+        let m = q.claim().unwrap();
+        assert_eq!(m, n + 1);
+        assert_eq!(q.fast_claim(), None, "requests outstanding");
+        // The later claim's answer lands first; the owner of n pumps it to its cell.
+        ring.land(2, completion(m as u16, 30));
+        ring.land(3, completion(n as u16, 20));
+        assert_eq!(q.pump_for(&ring, n).unwrap().unwrap().value, 20);
+        assert_eq!(q.take(m).unwrap().value, 30);
+        assert_eq!(q.outstanding(), 0);
+        // Caught up: a fast claim again; a doorbell that fails gives it back.
+        let n = q.fast_claim().unwrap();
+        q.fast_abort(n);
+        assert_eq!(q.fast_claim(), Some(n));
+    }
+
     fn completion(tag: u16, value: u64) -> Completion {
         Completion {
             value,

@@ -24,10 +24,17 @@
 //! there (its tag), takes it with plain stores to `head` and `next` that also clear the
 //! bit. If it is not there yet, the owner publishes the claim as an ordinary one (its
 //! cell pending, the bit cleared) and waits under the shared protocol above. The bit is
-//! thus held for one doorbell and one look, never across a wait. An uncontended request
-//! against a card that has answered by the first look costs one compare-and-swap, the
-//! doorbell (one MMIO store), one look at the ring entry (one cache line), and three
-//! stores: no lock, no syscall, no cell.
+//! thus held for one doorbell and one look, never across a wait; a thread preempted
+//! inside it holds up only new claims on that queue, which go to another queue after
+//! `FAST_WAIT_SPINS` looks. An uncontended request against a card that has answered by
+//! the first look costs one compare-and-swap, the doorbell (one MMIO store), one look at
+//! the ring entry (one cache line), and three plain stores (`head`, the cell's state
+//! moved on to claim `n + CELLS`, `next`): no lock, no syscall, no second
+//! read-modify-write, and no hand-over through the cell.
+//!
+//! `head` stays behind `next` while a request given up on is still unanswered; the queue
+//! takes fast claims again once its answer is in (a card answers every doorbell, at
+//! worst with a `Timeout` status).
 //!
 //! The shared path costs one CAS to claim, the doorbell, a spin on the ring entry and on
 //! the cell (each its own cache line), one CAS on `head`, and two stores.

@@ -596,6 +596,9 @@ impl Sequencer {
 
     /// Submits a request for `count` numbers without waiting (the pipelined API): up
     /// to `CELLS` per queue outstanding. Completions are matched by tag.
+    /// [`Error::QueueFull`] when no queue has room, which includes (rarely) every queue
+    /// staying held by other threads' fast claims for as long as a shared claim looks
+    /// (a thread preempted inside one; `queue` module docs).
     pub fn submit(&self, count: u32) -> Result<Ticket<'_>> {
         check_count(count)?;
         let lane = self.active.load(Ordering::Relaxed);

@@ -32,6 +32,7 @@ pub enum DoorbellError {
 }
 
 impl Doorbell {
+    #[inline]
     pub fn encode(self) -> Result<u64, DoorbellError> {
         if self.count == 0 || self.count > MAX_COUNT {
             return Err(DoorbellError::Count(self.count));
@@ -40,6 +41,7 @@ impl Doorbell {
     }
 
     /// Decodes a word exactly as the card judges it.
+    #[inline]
     pub fn decode(word: u64) -> Result<Self, DoorbellError> {
         if word & RESERVED_MASK != 0 {
             return Err(DoorbellError::Reserved(word & RESERVED_MASK));

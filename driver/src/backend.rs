@@ -49,6 +49,7 @@ impl<T: Backend + ?Sized> Backend for std::sync::Arc<T> {
     fn read64(&self, offset: u32) -> Result<u64> {
         (**self).read64(offset)
     }
+    #[inline]
     fn write64(&self, offset: u32, value: u64) -> Result<()> {
         (**self).write64(offset, value)
     }

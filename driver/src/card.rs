@@ -239,17 +239,18 @@ impl Card {
         self.backend.write64(offset, value)
     }
 
+    #[inline]
     fn dma(&self) -> Result<&Dma> {
-        self.dma.as_ref().ok_or_else(|| {
-            Error::BadParameter("the card is not brought up: call bring_up first".into())
-        })
+        match &self.dma {
+            Some(d) => Ok(d),
+            None => Err(not_brought_up()),
+        }
     }
 
+    #[inline]
     fn check_queue(q: usize) -> Result<()> {
         if q >= QUEUES {
-            return Err(Error::BadParameter(format!(
-                "queue {q}: the card has queues 0..{QUEUES}"
-            )));
+            return Err(no_such_queue(q));
         }
         Ok(())
     }
@@ -260,11 +261,15 @@ impl Card {
     }
 
     /// Rings queue `q`'s doorbell: ask for `count` numbers, answered with `tag`.
+    /// `#[inline]`, as is [`Card::completion`]: both are on the request function's fast
+    /// path, in another crate.
+    #[inline]
     pub fn doorbell(&self, q: usize, count: u32, tag: u16) -> Result<()> {
         Self::check_queue(q)?;
-        let word = Doorbell { count, tag }
-            .encode()
-            .map_err(|e| Error::BadParameter(e.to_string()))?;
+        let word = match (Doorbell { count, tag }).encode() {
+            Ok(w) => w,
+            Err(e) => return Err(bad_doorbell(e)),
+        };
         // Everything the host wrote before (ring slots it reset, its own bookkeeping) is
         // ordered before the card can act on the doorbell.
         fence(Ordering::Release);
@@ -273,6 +278,7 @@ impl Card {
 
     /// The completion at free-running ring index `index` of queue `q`, if it has landed
     /// (its phase bit is that of `index`'s pass around the ring).
+    #[inline]
     pub fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>> {
         Self::check_queue(q)?;
         let dma = self.dma()?;
@@ -426,6 +432,25 @@ impl Card {
             let _ = self.backend.unmap_dma(DMA_IOVA, dma.mem.len() as u64);
         }
     }
+}
+
+/// The errors of the fast path's checks, out of line so that the checks stay small.
+#[cold]
+#[inline(never)]
+fn not_brought_up() -> Error {
+    Error::BadParameter("the card is not brought up: call bring_up first".into())
+}
+
+#[cold]
+#[inline(never)]
+fn no_such_queue(q: usize) -> Error {
+    Error::BadParameter(format!("queue {q}: the card has queues 0..{QUEUES}"))
+}
+
+#[cold]
+#[inline(never)]
+fn bad_doorbell(e: seqfab_contract::doorbell::DoorbellError) -> Error {
+    Error::BadParameter(e.to_string())
 }
 
 impl Drop for Card {

@@ -101,17 +101,24 @@ impl DmaMemory {
     /// `Release` fence, then the last 8 (which hold a ring entry's phase bit), so a reader
     /// that saw the phase never sees a half-written entry.
     pub fn write_beat(&self, offset: usize, beat: &[u8; 32]) -> Result<()> {
+        let w = |k: usize| u64::from_le_bytes(beat[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+        self.write_words(offset, &[w(0), w(1), w(2), w(3)])
+    }
+
+    /// [`DmaMemory::write_beat`] of a beat given as its four little-endian words
+    /// (`Completion::to_words`): words 0..3, a `Release` fence, then word 3.
+    #[inline]
+    pub fn write_words(&self, offset: usize, words: &[u64; 4]) -> Result<()> {
         self.check(offset, 32)?;
-        for k in 0..4 {
+        let p = self.map.as_mut_ptr().wrapping_add(offset).cast::<u64>();
+        for (k, w) in words.iter().enumerate() {
             if k == 3 {
                 fence(Ordering::Release);
             }
-            let w = u64::from_le_bytes(beat[8 * k..8 * k + 8].try_into().expect("8 bytes"));
             // SAFETY: `offset..offset+32` is in bounds and 8-byte aligned (checked once
-            // above for the whole beat); the memory is only ever accessed volatilely.
-            unsafe {
-                std::ptr::write_volatile(self.map.as_mut_ptr().add(offset + 8 * k).cast::<u64>(), w)
-            };
+            // above for the whole beat), so word `k < 4` is; the memory is only ever
+            // accessed volatilely.
+            unsafe { std::ptr::write_volatile(p.add(k), *w) };
         }
         Ok(())
     }
@@ -130,16 +137,25 @@ impl DmaMemory {
         self.map.as_mut_ptr()
     }
 
+    #[inline]
     fn check(&self, offset: usize, bytes: usize) -> Result<()> {
         if !offset.is_multiple_of(bytes.min(8))
             || offset.checked_add(bytes).is_none_or(|e| e > self.len)
         {
-            return Err(Error::BadParameter(format!(
-                "DMA memory access of {bytes} bytes at {offset:#x} outside the {} bytes allocated",
-                self.len
-            )));
+            return Err(self.outside(offset, bytes));
         }
         Ok(())
+    }
+
+    /// The error of a refused access, kept out of line: `check` is on the request
+    /// function's fast path.
+    #[cold]
+    #[inline(never)]
+    fn outside(&self, offset: usize, bytes: usize) -> Error {
+        Error::BadParameter(format!(
+            "DMA memory access of {bytes} bytes at {offset:#x} outside the {} bytes allocated",
+            self.len
+        ))
     }
 
     /// One volatile 64-bit load at `offset`.
@@ -159,34 +175,38 @@ impl DmaMemory {
         Ok(())
     }
 
-    /// The completion entry at `offset` if its phase bit equals `phase`: the phase byte is
-    /// read first, then an `Acquire` fence orders the reads of the rest after it, so an
-    /// entry is never seen half-written (the card writes it as one 32-byte TLP, the phase
-    /// byte included).
+    /// The completion entry at `offset` if its phase bit equals `phase`: the entry's
+    /// last word (tag, status, phase) is read first, then an `Acquire` fence orders the
+    /// reads of the rest after it, so an entry is never seen half-written (the card
+    /// writes it as one 32-byte TLP, the phase byte included). Two volatile 64-bit loads
+    /// when it has landed (the reserved word is not read), one when it has not.
+    #[inline]
     pub fn load_completion(&self, offset: usize, phase: bool) -> Result<Option<Completion>> {
         self.check(offset, ENTRY_BYTES)?;
-        // SAFETY: `offset..offset+32` is in bounds (checked); byte loads need no alignment.
-        let last =
-            unsafe { std::ptr::read_volatile(self.map.as_ptr().add(offset + ENTRY_BYTES - 1)) };
-        if (last & 0x80 != 0) != phase {
+        let p = self.map.as_ptr().wrapping_add(offset).cast::<u64>();
+        // SAFETY: `offset..offset+32` is in bounds and 8-byte aligned (checked once
+        // above, for the whole entry), so each of its four words is; the memory is
+        // shared with the device and never referenced, so volatile access is the only
+        // kind made to it.
+        let w3 = unsafe { std::ptr::read_volatile(p.add(3)) };
+        if Completion::phase_in_word3(w3) != phase {
             return Ok(None);
         }
         fence(Ordering::Acquire);
-        let mut bytes = [0u8; ENTRY_BYTES];
-        for (k, chunk) in bytes.chunks_exact_mut(8).enumerate() {
-            // SAFETY: `offset..offset+32` is in bounds (checked once above, for the
-            // whole entry) and `offset` is 8-byte aligned (checked), so each word is.
-            let w = unsafe {
-                std::ptr::read_volatile(self.map.as_ptr().add(offset + 8 * k).cast::<u64>())
-            };
-            chunk.copy_from_slice(&w.to_le_bytes());
-        }
-        Ok(Some(Completion::decode(&bytes)))
+        // SAFETY: as above (words 0 and 1 of the checked entry).
+        let (w0, w1) = unsafe {
+            (
+                std::ptr::read_volatile(p),
+                std::ptr::read_volatile(p.add(1)),
+            )
+        };
+        Ok(Some(Completion::from_words(&[w0, w1, 0, w3])))
     }
 
     /// The entry at free-running index `index` of the ring of `2^log2` entries at
     /// `ring_offset`, if it has landed (`load_completion` with the slot and the phase
     /// of `index`'s pass, `seqfab_contract::ring::position`).
+    #[inline]
     pub fn load_ring_entry(
         &self,
         ring_offset: usize,

@@ -55,7 +55,7 @@ struct Mapping {
 
 /// See the module docs.
 pub struct InstantCard {
-    regs: Vec<AtomicU64>,
+    regs: Box<[AtomicU64; PAGE_REGS]>,
     counter: AtomicU64,
     limit: AtomicU64,
     epoch: AtomicU32,
@@ -83,7 +83,8 @@ impl Default for InstantCard {
 impl InstantCard {
     /// A configured card (epoch 1, primary and secondary itself), counter 0, no limit.
     pub fn new() -> Self {
-        let regs: Vec<AtomicU64> = (0..PAGE_REGS).map(|_| AtomicU64::new(0)).collect();
+        let regs: Box<[AtomicU64; PAGE_REGS]> =
+            Box::new(std::array::from_fn(|_| AtomicU64::new(0)));
         for r in regs::REGISTERS {
             regs[r.offset as usize / 8].store(r.reset, Ordering::Relaxed);
         }
@@ -139,29 +140,47 @@ impl InstantCard {
         }
     }
 
+    #[inline]
     fn reg(&self, offset: u32) -> &AtomicU64 {
         &self.regs[offset as usize / 8]
     }
 
-    /// Writes the completion of doorbell `d` on queue `q` into the ring.
-    fn complete(&self, q: usize, d: Doorbell, may_raise: bool) {
-        let (value, status) = loop {
+    /// Takes `count` numbers from the counter, below the limit: the first one and `Ok`,
+    /// or a refusal (the counter untouched).
+    #[inline]
+    fn take_numbers(&self, count: u32) -> (u64, Status) {
+        loop {
             let v = self.counter.load(Ordering::Acquire);
-            let end = v.checked_add(d.count as u64);
-            match end {
+            match v.checked_add(count as u64) {
                 Some(e) if e <= self.limit.load(Ordering::Relaxed) => {
                     if self
                         .counter
                         .compare_exchange(v, e, Ordering::SeqCst, Ordering::SeqCst)
                         .is_ok()
                     {
-                        break (v, Status::Ok);
+                        return (v, Status::Ok);
                     }
                 }
-                Some(_) => break (0, Status::LimitReached),
-                None => break (0, Status::WouldWrap),
+                Some(_) => return (0, Status::LimitReached),
+                None => return (0, Status::WouldWrap),
             }
-        };
+        }
+    }
+
+    /// The DMA mapping in use, if any.
+    #[inline]
+    fn mapping(&self) -> Option<&Mapping> {
+        let current = self.current.load(Ordering::Acquire);
+        self.mappings.get(current.checked_sub(1)?)?.get()
+    }
+
+    /// Writes the completion of doorbell `d` on queue `q` into the ring, as the card's
+    /// DMA does: the next slot of the queue's ring (its producer index), the phase bit
+    /// of that pass, the whole 32-byte entry with the phase word last
+    /// ([`DmaMemory::write_words`]), then the interrupt if one is armed.
+    #[inline]
+    fn complete(&self, q: usize, d: Doorbell, may_raise: bool) {
+        let (value, status) = self.take_numbers(d.count);
         let base = self
             .reg(regs::queue_reg(q, regs::Q_RING_BASE))
             .load(Ordering::Relaxed);
@@ -178,17 +197,20 @@ impl InstantCard {
             status: status as u8,
             phase,
         };
-        let iova = base + offset;
-        let current = self.current.load(Ordering::Acquire);
-        if let Some(m) = current.checked_sub(1).and_then(|i| self.mappings[i].get()) {
-            if let Some(off) = iova.checked_sub(m.iova) {
-                let _ = m.mem.write_beat(off as usize, &c.encode());
+        if let Some(m) = self.mapping() {
+            if let Some(off) = (base + offset).checked_sub(m.iova) {
+                let _ = m.mem.write_words(off as usize, &c.to_words());
             }
         }
-        if may_raise
-            && self.armed[q].load(Ordering::Acquire)
-            && self.armed[q].swap(false, Ordering::AcqRel)
-        {
+        if may_raise && self.armed[q].load(Ordering::Acquire) {
+            self.raise(q);
+        }
+    }
+
+    /// Fires queue `q`'s interrupt if it is still armed (one-shot).
+    #[cold]
+    fn raise(&self, q: usize) {
+        if self.armed[q].swap(false, Ordering::AcqRel) {
             if let Some(fd) = self.irqs.lock().unwrap_or_else(|p| p.into_inner()).get(q) {
                 let _ = fd.write(1);
                 self.irqs_raised.fetch_add(1, Ordering::SeqCst);
@@ -196,6 +218,9 @@ impl InstantCard {
         }
     }
 
+    /// A doorbell write: the word judged as the card judges it, then answered as
+    /// [`InstantCard::set_answer`] says.
+    #[inline]
     fn doorbell(&self, q: usize, word: u64) {
         let control = QueueControl::from_bits_truncate(
             self.reg(regs::queue_reg(q, regs::Q_CONTROL))
@@ -215,11 +240,51 @@ impl InstantCard {
         match self.answer.load(Ordering::Acquire) {
             a if a == Answer::Instant as u32 => self.complete(q, d, true),
             a if a == Answer::Never as u32 => {}
-            _ => self
-                .held
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((q, d)),
+            _ => self.hold(q, d),
+        }
+    }
+
+    /// Keeps doorbell `d` for later ([`Answer::Hold`], [`Answer::OnArm`]): out of line,
+    /// so that the instant answer's path stays short.
+    #[cold]
+    fn hold(&self, q: usize, d: Doorbell) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((q, d));
+    }
+
+    /// A write to any register but a doorbell.
+    fn write_register(&self, offset: u32, value: u64) {
+        match offset {
+            regs::CONTROL => {
+                if value & Control::SOFT_RESET.bits() != 0 {
+                    self.doorbells.store(0, Ordering::Relaxed);
+                    self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                }
+                self.reg(offset)
+                    .store(value & !Control::SOFT_RESET.bits(), Ordering::Relaxed);
+            }
+            o if o >= regs::QUEUE_BASE
+                && o < regs::QUEUE_BASE + QUEUES as u32 * regs::QUEUE_STRIDE =>
+            {
+                let q = ((o - regs::QUEUE_BASE) / regs::QUEUE_STRIDE) as usize;
+                match o - regs::queue_reg(q, 0) {
+                    regs::Q_CONTROL => self.queue_control(q, value),
+                    regs::Q_RING_LOG2 => {
+                        self.produced[q].store(0, Ordering::SeqCst);
+                        self.reg(o).store(value, Ordering::Relaxed);
+                    }
+                    _ => self.reg(o).store(value, Ordering::Relaxed),
+                }
+            }
+            o if (o as usize) < PAGE_REGS * 8
+                && o % 8 == 0
+                && regs::lookup(o).is_some_and(|r| r.access != regs::Access::Ro) =>
+            {
+                self.reg(o).store(value, Ordering::Relaxed);
+            }
+            _ => {}
         }
     }
 
@@ -274,6 +339,9 @@ impl Backend for InstantCard {
         })
     }
 
+    /// A doorbell is handled here; every other register in `write_register`, out of
+    /// line (a doorbell is the request function's fast path).
+    #[inline]
     fn write64(&self, offset: u32, value: u64) -> Result<()> {
         if (regs::DOORBELL_BASE..regs::BAR0_BYTES).contains(&offset) {
             let q = ((offset - regs::DOORBELL_BASE) / regs::DOORBELL_STRIDE) as usize;
@@ -282,39 +350,9 @@ impl Backend for InstantCard {
             }
             return Ok(());
         }
-        match offset {
-            regs::CONTROL => {
-                if value & Control::SOFT_RESET.bits() != 0 {
-                    self.doorbells.store(0, Ordering::Relaxed);
-                    self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
-                }
-                self.reg(offset)
-                    .store(value & !Control::SOFT_RESET.bits(), Ordering::Relaxed);
-            }
-            o if o >= regs::QUEUE_BASE
-                && o < regs::QUEUE_BASE + QUEUES as u32 * regs::QUEUE_STRIDE =>
-            {
-                let q = ((o - regs::QUEUE_BASE) / regs::QUEUE_STRIDE) as usize;
-                match o - regs::queue_reg(q, 0) {
-                    regs::Q_CONTROL => self.queue_control(q, value),
-                    regs::Q_RING_LOG2 => {
-                        self.produced[q].store(0, Ordering::SeqCst);
-                        self.reg(o).store(value, Ordering::Relaxed);
-                    }
-                    _ => self.reg(o).store(value, Ordering::Relaxed),
-                }
-            }
-            o if (o as usize) < PAGE_REGS * 8
-                && o % 8 == 0
-                && regs::lookup(o).is_some_and(|r| r.access != regs::Access::Ro) =>
-            {
-                self.reg(o).store(value, Ordering::Relaxed);
-            }
-            _ => {}
-        }
+        self.write_register(offset, value);
         Ok(())
     }
-
     fn map_dma(&self, mem: &DmaMemory, iova: u64) -> Result<()> {
         let mut mapped = self.mapped.lock().unwrap_or_else(|p| p.into_inner());
         let Some(slot) = self.mappings.get(*mapped) else {

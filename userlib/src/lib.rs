@@ -17,10 +17,12 @@
 //!
 //! **Threads.** A `Sequencer` is `Send + Sync`; share it (an `Arc`, or a reference in
 //! scoped threads). The uncontended path takes no lock and makes no syscall on a VFIO
-//! card: a compare-and-swap to claim a result cell, the doorbell store, a spin on the
-//! ring entry and the cell (each one cache line), a compare-and-swap on the ring head
-//! (`queue` module docs). Under vfio-user (a simulated card) the doorbell is a socket
-//! message: the same code path, at the speed of the simulator.
+//! card: one compare-and-swap takes the thread's queue for one request (the fast claim),
+//! then the doorbell store, a look at the ring entry (one cache line), and plain stores;
+//! when the answer is not there at the first look, or threads share the queue, a
+//! request claims a result cell and waits under the shared protocol (`queue` module
+//! docs). Under vfio-user (a simulated card) the doorbell is a socket message: the same
+//! code path, at the speed of the simulator.
 //!
 //! **Numbers.** Every number is delivered at most once, and a request issued after
 //! another was answered gets larger numbers (I1, I2 of DESIGN.md). A request that fails

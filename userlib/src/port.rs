@@ -23,6 +23,13 @@ pub trait Port: Send + Sync {
     fn queues(&self) -> Vec<usize>;
     fn doorbell(&self, q: usize, count: u32, tag: u16) -> Result<()>;
     fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>>;
+    /// [`Port::completion`] for the fast path: `None` also when the ring cannot be read,
+    /// which the slow path then reports (it reads through `completion`). No `Result` to
+    /// build and unpack on every look.
+    #[inline]
+    fn peek(&self, q: usize, index: u64) -> Option<Completion> {
+        self.completion(q, index).ok().flatten()
+    }
     /// Arms queue `q`'s interrupt and returns once the arm has reached the card, so that
     /// a ring check made after it cannot miss a completion the interrupt would not
     /// report (a read after a posted write flushes it: PCIe ordering).
@@ -40,10 +47,12 @@ impl Port for Card {
         (0..seqfab_contract::limits::QUEUES).collect()
     }
 
+    #[inline]
     fn doorbell(&self, q: usize, count: u32, tag: u16) -> Result<()> {
         Card::doorbell(self, q, count, tag)
     }
 
+    #[inline]
     fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>> {
         Card::completion(self, q, index)
     }
@@ -106,6 +115,10 @@ impl Port for AnyPort {
     #[inline]
     fn completion(&self, q: usize, index: u64) -> Result<Option<Completion>> {
         dispatch!(self, p => Port::completion(p, q, index))
+    }
+    #[inline]
+    fn peek(&self, q: usize, index: u64) -> Option<Completion> {
+        dispatch!(self, p => Port::peek(p, q, index))
     }
     fn arm_irq(&self, q: usize) -> Result<()> {
         dispatch!(self, p => Port::arm_irq(p, q))

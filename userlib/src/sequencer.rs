@@ -220,19 +220,50 @@ pub struct Sequencer {
 const SLEEP_SLICE: Duration = Duration::from_millis(10);
 
 thread_local! {
-    static HOME_QUEUE: StdCell<Option<usize>> = const { StdCell::new(None) };
+    /// This thread's queue, `NO_HOME` until its first request.
+    static HOME_QUEUE: StdCell<usize> = const { StdCell::new(NO_HOME) };
 }
+const NO_HOME: usize = usize::MAX;
 static NEXT_HOME: AtomicUsize = AtomicUsize::new(0);
 
+/// This thread's queue (`0..QUEUES`), chosen round robin on its first request.
+#[inline]
 fn home_queue() -> usize {
     HOME_QUEUE.with(|h| match h.get() {
-        Some(q) => q,
-        None => {
+        NO_HOME => {
             let q = NEXT_HOME.fetch_add(1, Ordering::Relaxed) % QUEUES;
-            h.set(Some(q));
+            h.set(q);
             q
         }
+        q => q,
     })
+}
+
+/// `home_queue()` as an index into `len` queues, without a `%` by a run-time length (a
+/// hardware divide costs more than the rest of the claim).
+#[inline]
+fn home_index(len: usize) -> usize {
+    let q = home_queue();
+    if q < len {
+        q
+    } else {
+        q % len
+    }
+}
+
+/// What the fast path ([`Sequencer::request_fast`]) came to.
+enum Fast {
+    /// Answered at the first look, with status `Ok`: the whole request.
+    Done(Outcome),
+    /// Answered at the first look with a refusal.
+    Refused(Outcome),
+    /// Rung as claim `n` on `queue` (an index into the lane's queues) and not answered
+    /// at the first look (or the ring could not be read): the claim is an ordinary
+    /// pending one now.
+    Rung { queue: usize, n: u64 },
+    /// No fast claim (the queue was not free for one, or its doorbell could not be
+    /// rung): nothing of this request is outstanding.
+    NoClaim,
 }
 
 /// What one attempt on one card came to.
@@ -257,26 +288,85 @@ impl Sequencer {
     }
 
     /// The next number.
+    #[inline]
     pub fn next(&self) -> Result<u64> {
         Ok(self.next_batch(1)?.start)
     }
 
     /// `n` consecutive numbers, `[start, start + n)`.
+    #[inline]
     pub fn next_batch(&self, n: u32) -> Result<Range<u64>> {
         check_count(n)?;
+        let active = self.active.load(Ordering::Relaxed);
+        match self.request_fast(active, n) {
+            Fast::Done(o) => Ok(o.value..o.value + o.count as u64),
+            first => self.next_batch_slow(active, n, first),
+        }
+    }
+
+    /// [`Sequencer::next_batch`] past the fast path: the rest of the request on the
+    /// active card, then (if that card is lost) the request on the other.
+    #[inline(never)]
+    fn next_batch_slow(&self, active: usize, n: u32, first: Fast) -> Result<Range<u64>> {
         let lanes = self.lanes.len();
         let mut last = None;
+        let mut first = Some(first);
         for k in 0..lanes {
-            let lane = (self.active.load(Ordering::Relaxed) + k) % lanes;
-            if k > 0 {
-                self.switch_to(lane);
-            }
-            match self.request(lane, n)? {
+            let lane = (active + k) % lanes;
+            let attempt = match first.take() {
+                Some(f) if k == 0 => self.after_fast(lane, n, f)?,
+                _ => {
+                    self.switch_to(lane);
+                    self.request(lane, n)?
+                }
+            };
+            match attempt {
                 Attempt::Done(o) => return outcome(o),
                 Attempt::Lost(e) => last = Some(e),
             }
         }
         Err(last.unwrap_or(Error::Timeout { waited_ms: 0 }))
+    }
+
+    /// The fast path (`queue` module docs, "the fast claim"): a fast claim on this
+    /// thread's queue of card `lane`, its doorbell, and one look at the ring. No clock
+    /// read, no lock, no syscall. [`Fast::Done`] is the whole request; anything else is
+    /// finished by [`Sequencer::after_fast`]. A doorbell that cannot be rung gives the
+    /// claim back and says [`Fast::NoClaim`]: the shared path rings again and reports it.
+    #[inline]
+    fn request_fast(&self, lane: usize, count: u32) -> Fast {
+        let Some(l) = self.lanes.get(lane) else {
+            return Fast::NoClaim;
+        };
+        let queue = home_index(l.queues.len());
+        let Some(q) = l.queues.get(queue) else {
+            return Fast::NoClaim;
+        };
+        let Some(n) = q.fast_claim() else {
+            return Fast::NoClaim;
+        };
+        if l.port.doorbell(q.q, count, n as u16).is_err() {
+            q.fast_abort(n);
+            return Fast::NoClaim;
+        }
+        match q.fast_finish(&l.port, n) {
+            Some(o) if o.status == Status::Ok as u8 => {
+                q.stats.count_spinning();
+                Fast::Done(o)
+            }
+            Some(o) => Fast::Refused(o),
+            None => Fast::Rung { queue, n },
+        }
+    }
+
+    /// The rest of a request after [`Sequencer::request_fast`] on card `lane`.
+    fn after_fast(&self, lane: usize, count: u32, f: Fast) -> Result<Attempt> {
+        match f {
+            Fast::Done(o) => Ok(Attempt::Done(o)),
+            Fast::Refused(o) => self.request_slow(lane, count, Some(o)),
+            Fast::Rung { queue, n } => self.await_rung(lane, queue, n, count),
+            Fast::NoClaim => self.request_shared(lane, count),
+        }
     }
 
     fn switch_to(&self, lane: usize) {
@@ -286,10 +376,16 @@ impl Sequencer {
     }
 
     /// One request on one card, re-issued while the card refuses it for a passing
-    /// reason (a failover in progress) until the deadline.
+    /// reason (a failover in progress) until the deadline: the fast path first.
     fn request(&self, lane: usize, count: u32) -> Result<Attempt> {
-        // The fast path: claim, ring, and the answer there at the first look, with no
-        // clock read at all.
+        let f = self.request_fast(lane, count);
+        self.after_fast(lane, count, f)
+    }
+
+    /// [`Sequencer::request`] when the fast claim could not be had (the queue is shared
+    /// by threads with requests outstanding): a claim under the shared protocol, and the
+    /// answer perhaps there at the first look, with no clock read at all.
+    fn request_shared(&self, lane: usize, count: u32) -> Result<Attempt> {
         if let Some((queue, n)) = self.claim(lane) {
             if let Err(e) = self.ring(lane, queue, n, count) {
                 return Ok(Attempt::Lost(e));
@@ -301,14 +397,20 @@ impl Sequencer {
                 }
                 return self.request_slow(lane, count, Some(o));
             }
-            let deadline = Instant::now() + self.policy.timeout;
-            return match self.wait_claim(lane, queue, n, deadline) {
-                Ok(o) if o.status == Status::Ok as u8 => Ok(Attempt::Done(o)),
-                Ok(o) => self.request_slow(lane, count, Some(o)),
-                Err(e) => Ok(Attempt::Lost(e)),
-            };
+            return self.await_rung(lane, queue, n, count);
         }
         self.request_slow(lane, count, None)
+    }
+
+    /// Claim `n` on `queue` is rung and not answered at the first look: wait for it
+    /// under the wait policy, then as [`Sequencer::request_slow`] says.
+    fn await_rung(&self, lane: usize, queue: usize, n: u64, count: u32) -> Result<Attempt> {
+        let deadline = Instant::now() + self.policy.timeout;
+        match self.wait_claim(lane, queue, n, deadline) {
+            Ok(o) if o.status == Status::Ok as u8 => Ok(Attempt::Done(o)),
+            Ok(o) => self.request_slow(lane, count, Some(o)),
+            Err(e) => Ok(Attempt::Lost(e)),
+        }
     }
 
     /// The rest of [`Sequencer::request`]: no queue had room, or the answer was a
@@ -356,12 +458,7 @@ impl Sequencer {
     fn claim(&self, lane: usize) -> Option<(usize, u64)> {
         let queues = &self.lanes[lane].queues;
         let len = queues.len();
-        // No `%` by a run-time length here: a hardware divide costs more than the rest
-        // of the claim.
-        let mut q = home_queue();
-        if q >= len {
-            q %= len;
-        }
+        let mut q = home_index(len);
         for _ in 0..len {
             if let Some(n) = queues[q].claim() {
                 return Some((q, n));
@@ -499,6 +596,9 @@ impl Sequencer {
 
     /// Submits a request for `count` numbers without waiting (the pipelined API): up
     /// to `CELLS` per queue outstanding. Completions are matched by tag.
+    /// [`Error::QueueFull`] when no queue has room, which includes (rarely) every queue
+    /// staying held by other threads' fast claims for as long as a shared claim looks
+    /// (a thread preempted inside one; `queue` module docs).
     pub fn submit(&self, count: u32) -> Result<Ticket<'_>> {
         check_count(count)?;
         let lane = self.active.load(Ordering::Relaxed);
@@ -597,13 +697,21 @@ impl Sequencer {
     }
 }
 
+#[inline]
 fn check_count(n: u32) -> Result<()> {
     if n == 0 || n > MAX_COUNT {
-        return Err(Error::BadArgument(format!(
-            "count {n}: a request asks for 1..={MAX_COUNT} numbers"
-        )));
+        return Err(bad_count(n));
     }
     Ok(())
+}
+
+/// `check_count`'s error, out of line: the check is on the fast path.
+#[cold]
+#[inline(never)]
+fn bad_count(n: u32) -> Error {
+    Error::BadArgument(format!(
+        "count {n}: a request asks for 1..={MAX_COUNT} numbers"
+    ))
 }
 
 fn outcome(o: Outcome) -> Result<Range<u64>> {

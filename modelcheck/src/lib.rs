@@ -33,6 +33,9 @@ pub const MAX_CARDS: usize = 5;
 pub const MAX_EPOCHS: usize = 6;
 /// The heartbeat period `h` in model ticks: one round per tick (docs/leases.md step 3).
 pub const HEARTBEAT: u8 = 1;
+/// Card cycles in a tick (`HEARTBEAT_PERIOD` out of reset: `LeaseTiming::DEFAULT`).
+pub const CYCLES_PER_TICK: u64 =
+    seqfab_contract::lease::LeaseTiming::DEFAULT.heartbeat_period as u64;
 
 /// The protocol, or one planted bug in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -77,15 +80,22 @@ pub struct Params {
     /// No number at or above it is issued, no limit raised past it (keeps the model
     /// finite; a primary at this bound behaves as at its limit: NACK).
     pub max_value: u8,
+    /// Relabel the cards into a representative order after each step (symmetry
+    /// reduction). Off: counterexamples keep the node ids of the first state.
+    pub symmetry: bool,
 }
 
 impl Params {
-    /// The hold the card is programmed with: the smallest `H` with
+    /// The hold the card is programmed with, in ticks: a tick is one heartbeat period
+    /// of [`CYCLES_PER_TICK`] cycles (the card's reset value), `D` and `L` are whole
+    /// ticks, and `H` is the smallest number of cycles with
     /// `H (1 - rho) >= D + (h + L)(1 + rho) + 2`, computed by the same function as the
-    /// card's and the manager's values (`seqfab_contract::lease::hold_for`), in ticks.
+    /// card's and the manager's values (`seqfab_contract::lease::hold_for`), rounded up
+    /// to whole ticks.
     pub fn hold_rule(delay: u8, lease: u8) -> u8 {
-        let h = hold_for(delay as u64, HEARTBEAT as u64, lease as u64);
-        u8::try_from(h).expect("hold fits a tick counter")
+        let t = CYCLES_PER_TICK;
+        let cycles = hold_for(delay as u64 * t, t, lease as u64 * t);
+        u8::try_from(cycles.div_ceil(t)).expect("hold fits a tick counter")
     }
 
     /// The default run for `cards` cards: `D` = 1, `L` = 2h + D = 3, the hold from the
@@ -107,8 +117,9 @@ impl Params {
             kills: 1,
             dups: 1,
             restarts: 1,
-            partitions: 1,
+            partitions: 0,
             max_value: 8,
+            symmetry: true,
         }
     }
 
@@ -660,6 +671,50 @@ impl Failover {
     }
 }
 
+/// Drops frames whose delivery can no longer change anything (epochs only grow, the
+/// roles of an epoch never change, a limit only grows within an epoch, a finished
+/// request takes no second RSP): they would only keep apart states that behave alike.
+/// A frame to a dead card goes too (crash-stop).
+pub fn collect_garbage(s: &mut State, fence: bool) {
+    // The lease and the hold of a card without a role in its epoch are never read (they
+    // are cleared and reloaded when the card adopts an epoch where it has one).
+    for (k, c) in s.cards.iter_mut().enumerate() {
+        let (p, sec) = s.roles[c.epoch as usize];
+        if c.epoch == 0 || (p as usize != k && sec as usize != k) {
+            c.lease = 0;
+            c.hold = 0;
+        }
+    }
+    let (cards, reqs, roles) = (&s.cards, &s.reqs, &s.roles);
+    s.net.retain(|m| {
+        let to = m.to();
+        let c = &cards[to as usize];
+        if !c.alive {
+            return false;
+        }
+        match *m {
+            Msg::Config {
+                epoch,
+                counter,
+                limit,
+                ..
+            } => {
+                epoch > c.epoch
+                    || (epoch == c.epoch && counter.is_none() && limit.is_some_and(|l| l > c.limit))
+            }
+            Msg::Req { epoch, .. } => {
+                epoch > c.epoch || (epoch == c.epoch && roles[epoch as usize].0 == to)
+            }
+            Msg::Fwd { epoch, from, .. } => {
+                !fence
+                    || epoch > c.epoch
+                    || (epoch == c.epoch && roles[epoch as usize] == (from, to))
+            }
+            Msg::Rsp { epoch, req, .. } => !reqs[req as usize].done && (!fence || epoch >= c.epoch),
+        }
+    });
+}
+
 /// Relabels the cards into a representative order (symmetry reduction: node ids carry
 /// no meaning beyond identity, so a state and its relabellings behave alike). Cards are
 /// sorted by their registers and their roles in every epoch; ties keep their order,
@@ -775,7 +830,11 @@ impl Model for Failover {
         for m in &s.net {
             if self.deliverable(s, m) {
                 out.push(Action::Deliver(*m));
-                if s.used.dups < p.dups {
+                // Only a duplicated REQ can change anything: a second CONFIG is refused
+                // (same epoch), a second RSP finds its request finished, a second FWD
+                // stores the same range again (max) and answers with the RSP already
+                // sent (README, "Faults").
+                if s.used.dups < p.dups && matches!(m, Msg::Req { .. }) {
                     out.push(Action::Duplicate(*m));
                 }
             }
@@ -818,7 +877,9 @@ impl Model for Failover {
         if m.unpersisted.is_some() {
             out.push(Action::Persist);
         }
-        if (m.pending.is_some() || m.unpersisted.is_some()) && s.used.restarts < p.restarts {
+        // A restart loses `pending` and `unpersisted`; with nothing unpersisted it is the
+        // same step as `Abandon` (README, "Manager").
+        if m.unpersisted.is_some() && s.used.restarts < p.restarts {
             out.push(Action::Restart);
         }
         if let Some(pend) = m.pending {
@@ -1053,7 +1114,10 @@ impl Model for Failover {
                 s.mgr.limit = s.mgr.unpersisted.take()?;
             }
         }
-        canonical(&mut s, p.max_epoch);
+        collect_garbage(&mut s, p.variant != Variant::NoEpochFence);
+        if p.symmetry {
+            canonical(&mut s, p.max_epoch);
+        }
         Some(s)
     }
 
@@ -1119,7 +1183,8 @@ pub struct Report {
     pub states: usize,
     pub max_depth: usize,
     pub seconds: f64,
-    /// No depth bound cut the search short: every reachable state was checked.
+    /// Neither a depth bound nor a counterexample cut the search short: every reachable
+    /// state was checked.
     pub exhaustive: bool,
     pub found: Vec<Found>,
 }
@@ -1184,7 +1249,7 @@ fn report<C: stateright::Checker<Failover>>(
         states: c.state_count(),
         max_depth,
         seconds,
-        exhaustive: depth.is_none_or(|d| max_depth < d),
+        exhaustive: depth.is_none_or(|d| max_depth < d) && !found.iter().any(|f| f.failure),
         found,
     }
 }

@@ -52,6 +52,9 @@ struct Args {
     window: Option<u8>,
     #[arg(long)]
     max_value: Option<u8>,
+    /// No symmetry reduction (counterexamples keep the first state's node ids).
+    #[arg(long)]
+    no_symmetry: bool,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
     macro_rules! set {
         ($($f:ident),*) => { $( if let Some(v) = a.$f { p.$f = v; } )* };
     }
+    p.symmetry = !a.no_symmetry;
     set!(requests, sends, max_epoch, kills, dups, restarts, partitions, window, max_value);
     if p.max_epoch as usize >= seqfab_modelcheck::MAX_EPOCHS || p.max_value > 64 {
         eprintln!(

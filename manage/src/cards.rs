@@ -12,8 +12,12 @@ pub trait Cards {
 
     /// Cards in the cluster (node ids `0..nodes()`).
     fn nodes(&self) -> usize;
-    /// The manager's clock, in card cycles (for the log and the poll period).
+    /// The manager's clock (for the log and the poll period), in [`Cards::unit`]s.
     fn now(&self) -> u64;
+    /// What [`Cards::now`] counts: card cycles in a simulator, milliseconds in a daemon.
+    fn unit(&self) -> &'static str {
+        "cycle"
+    }
     /// Asks card `node`'s host for register `reg`. `None`: that host cannot be asked
     /// (it is down, or its agent does not answer).
     fn read(&mut self, node: usize, reg: u32) -> Option<Self::Read>;

@@ -132,6 +132,8 @@ pub struct Manager<R> {
     /// The last poll's view of every card, for `seqctl status`.
     last_poll: Vec<[Option<u64>; POLLED.len()]>,
     fsm: State<R>,
+    /// The unit of the clock the events are stamped with ([`Cards::unit`]).
+    unit: &'static str,
 }
 
 impl<R: Copy + std::fmt::Debug> Manager<R> {
@@ -211,6 +213,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             handover: false,
             last_poll: vec![[None; POLLED.len()]; nodes],
             fsm,
+            unit: "cycle",
         }
     }
 
@@ -307,7 +310,11 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
     }
 
     fn event(&mut self, now: u64, text: String) {
-        self.log.events.push(format!("cycle {now}: {text}"));
+        let at = match self.unit {
+            "cycle" => format!("cycle {now}"),
+            unit => format!("at {now} {unit}"),
+        };
+        self.log.events.push(format!("{at}: {text}"));
     }
 
     /// Writes `next` to the store before any card may act on it. A refused write stops
@@ -329,6 +336,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
     /// Sends the initial configuration (epoch 1, counter 0, one window) to every card,
     /// once it is durable.
     pub fn configure<C: Cards<Read = R>>(&mut self, c: &mut C) {
+        self.unit = c.unit();
         let now = c.now();
         if !self.persist(now, self.state.clone()) {
             return;
@@ -351,6 +359,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         if self.stopped {
             return;
         }
+        self.unit = c.unit();
         let now = c.now();
         if !self.store.is_leader() {
             self.event(now, "no longer the leader: manager stops".into());
@@ -530,9 +539,16 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                         self.home = h;
                     }
                     None => {
+                        let heard: Vec<String> = (0..n)
+                            .filter(|&m| home_heard[m])
+                            .map(|m| m.to_string())
+                            .collect();
                         self.event(
                             now,
-                            format!("manager's card {from} hears no quorum: manager steps down"),
+                            format!(
+                                "manager's card {from} hears no quorum (only {}): manager steps down",
+                                heard.join(",")
+                            ),
                         );
                         self.stopped = true;
                     }

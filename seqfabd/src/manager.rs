@@ -460,6 +460,10 @@ impl Cards for DaemonCards {
         self.start.elapsed().as_millis() as u64
     }
 
+    fn unit(&self) -> &'static str {
+        "ms"
+    }
+
     fn read(&mut self, node: usize, reg: u32) -> Option<u64> {
         let name = regs::lookup(reg)?.name;
         if self.own(node) && !matches!(reg, regs::LIVE_X | regs::LIVE_Y) {

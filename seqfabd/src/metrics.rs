@@ -60,8 +60,8 @@ pub fn render(card: &CardView, manager: &ManagerView) -> String {
         ("EPOCH", "seqfab_card_epoch", "The card's current epoch."),
         (
             "COUNTER",
-            "seqfab_card_counter",
-            "Primary: the next number it will issue.",
+            "seqfab_card_next_number",
+            "Primary: the next number it will issue (the COUNTER register).",
         ),
         (
             "STORED",

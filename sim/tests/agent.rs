@@ -9,7 +9,7 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::{spawn_role, Serve};
+use harness::{now_ns, say, spawn_role, Serve};
 use seqfab::{Error, Sequencer};
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions};
@@ -20,11 +20,6 @@ use std::path::Path;
 use std::process::Child;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
-
-fn now_ns() -> u64 {
-    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock");
-    t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
-}
 
 /// Role: the agent. `SEQFAB_AGENT` = `card-socket,node,agent-socket,mode,group,queues`.
 #[test]
@@ -63,14 +58,8 @@ fn granted_app() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(u64::MAX);
-    let out = std::io::stdout();
     // libtest has written "test granted_app ... " without a newline: end that line.
     println!();
-    let say = |line: String| {
-        let mut o = out.lock();
-        writeln!(o, "{line}").unwrap();
-        o.flush().unwrap();
-    };
     let deadline = Instant::now() + Duration::from_secs(60);
     let seq = loop {
         match Sequencer::builder()
@@ -86,19 +75,19 @@ fn granted_app() {
                 std::thread::sleep(Duration::from_millis(50))
             }
             Err(e) => {
-                say(format!("denied {e}"));
+                say(&format!("denied {e}"));
                 return;
             }
         }
     };
     let q = seq.devices()[0].clone();
-    say(format!("granted {q}"));
+    say(&format!("granted {q}"));
     let mut taken = 0;
     while taken < requests {
         let issued = now_ns();
         match seq.next_batch(3) {
             Ok(r) => {
-                say(format!("rec {issued} {} {} 3", now_ns(), r.start));
+                say(&format!("rec {issued} {} {} 3", now_ns(), r.start));
                 taken += 1;
             }
             Err(Error::NotConfigured) => std::thread::sleep(Duration::from_millis(20)),

@@ -8,7 +8,7 @@
 #[path = "common/serve.rs"]
 mod harness;
 
-use harness::{spawn_role, Serve};
+use harness::{now_ns, spawn_role, verify_wall_clock, Serve};
 use seqfab::{Error, Sequencer};
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions};
@@ -17,11 +17,6 @@ use std::io::Write;
 use std::process::Child;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
-
-fn now_ns() -> u64 {
-    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock");
-    t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
-}
 
 /// The application process: `SEQFAB_APP_CARDS` = `path:node[,path:node]`; takes
 /// `SEQFAB_APP_REQUESTS` requests of 1..=8 numbers and prints one line per request:
@@ -196,20 +191,7 @@ impl Collected {
 
     /// The independent checker over every app's history: I1 and I2 in wall-clock time.
     fn verify(&mut self) {
-        self.history.end_cycle = now_ns();
-        let v = check(
-            &self.history,
-            CheckOptions {
-                check_stored: false,
-                ..CheckOptions::default()
-            },
-        );
-        assert!(
-            v.is_empty(),
-            "{} violations, first {:?}",
-            v.len(),
-            &v[..v.len().min(3)]
-        );
+        verify_wall_clock(&mut self.history);
     }
 }
 

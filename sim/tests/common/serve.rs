@@ -204,3 +204,39 @@ pub fn spawn_role(
     });
     child
 }
+
+/// Monotonic wall-clock nanoseconds: the "cycles" of the histories that application
+/// processes record (one clock for every process on this machine).
+pub fn now_ns() -> u64 {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock");
+    t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
+}
+
+/// A role's output: one line, flushed at once, for the parent reading its stdout.
+pub fn say(line: &str) {
+    let mut o = std::io::stdout().lock();
+    writeln!(o, "{line}").expect("stdout");
+    o.flush().expect("stdout");
+}
+
+/// The testbench's independent checker over what application processes saw, in
+/// wall-clock time: I1 (unique) and I2 (real-time order); panics with the first
+/// violations.
+pub fn verify_wall_clock(history: &mut seqfab_testbench::history::History) {
+    use seqfab_testbench::checker::{check, CheckOptions};
+    history.end_cycle = now_ns();
+    let v = check(
+        history,
+        CheckOptions {
+            check_stored: false,
+            ..CheckOptions::default()
+        },
+    );
+    assert!(
+        v.is_empty(),
+        "{} violations over {} requests, first {:?}",
+        v.len(),
+        history.requests.len(),
+        &v[..v.len().min(3)]
+    );
+}

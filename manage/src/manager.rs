@@ -670,10 +670,13 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             (true, false, false) => format!("primary {p}"),
             _ => format!("primary {p} and secondary {s}"),
         };
-        let verb = if planned && !primary_failed {
+        let failed = (primary_moves && primary_failed) || (secondary_moves && secondary_failed);
+        let verb = if failed {
+            " lost"
+        } else if planned {
             ""
         } else {
-            " lost"
+            " removed (roles move off it)"
         };
         self.event(
             now,

@@ -473,6 +473,35 @@ fn file_store_init_then_failover_of_the_primary_and_of_the_secondary_with_apps_r
     let (ok, text, _) = c.seqctl(&["status"]);
     assert!(ok && text.contains("manager: node0@"), "{text}");
     assert!(s["manager"]["window_raises"].as_u64().unwrap() > 0, "{s}");
+
+    // Operator commands: the window size, then a drain of the secondary's host (its
+    // role moves off, its agent grants no new queue), then add it back.
+    let (ok, _, err) = c.seqctl(&["window", "--size", "2048"]);
+    assert!(ok, "{err}");
+    assert_eq!(c.status()["manager"]["state"]["window"], 2048);
+    let secondary = c.status()["manager"]["state"]["roles"]["secondary"]
+        .as_u64()
+        .unwrap() as usize;
+    let (ok, out, err) = c.seqctl(&["drain", "--node", &secondary.to_string()]);
+    assert!(ok && out.contains("drain"), "{out}{err}");
+    c.wait_line(
+        &[&format!("secondary {secondary} removed"), "epoch 4"],
+        MINUTE,
+    );
+    c.wait_line(&["failover to epoch 4"], MINUTE);
+    let s = c.status();
+    assert_ne!(
+        s["manager"]["state"]["roles"]["secondary"], secondary as u64,
+        "{s}"
+    );
+    assert_eq!(s["cards"][secondary]["agent"]["drained"], true, "{s}");
+    apps.take(100, MINUTE, "after the drain");
+    let (ok, _, err) = c.seqctl(&["add", "--node", &secondary.to_string()]);
+    assert!(ok, "{err}");
+    let s = c.status();
+    assert_eq!(s["manager"]["state"]["removed"], 0, "{s}");
+    assert_eq!(s["cards"][secondary]["agent"]["drained"], false, "{s}");
+    apps.verify();
     c.kill_daemon(0);
 }
 

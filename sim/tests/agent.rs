@@ -14,7 +14,6 @@ use seqfab::{Error, Sequencer};
 use seqfab_contract::ring::Status;
 use seqfab_testbench::checker::{check, CheckOptions};
 use seqfab_testbench::history::{History, RequestRecord};
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Child;

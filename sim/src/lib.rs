@@ -7,7 +7,8 @@
 //! - [`CycleSim`]: the one interface both simulators offer (ports by index or name, whole
 //!   clock cycles); [`RhdlSim`] steps a rust-hdl design from a plain loop.
 //! - [`equiv::run_lockstep`]: the equivalence harness.
-//! - [`verilog_ports`]: the port-list reader used by the build script.
+//! - [`verilog_ports`]: the port-list reader used by the build script (the gateware's,
+//!   re-exported).
 //!
 //! Why a shim of our own instead of the `verilated`/`verilator` crates, how the build works
 //! and how to add the card core: `sim/README.md`.
@@ -26,7 +27,7 @@ pub mod rhdl;
 pub mod run;
 pub mod serve;
 pub mod stamps;
-pub mod verilog_ports;
+pub use seqfab_gateware::verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};
 pub use rhdl::{PortValue, RhdlPorts, RhdlSim};

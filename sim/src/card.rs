@@ -11,14 +11,23 @@ use seqfab_testbench::pins::{
 };
 use std::path::PathBuf;
 
-/// Which simulator runs the cards.
-#[derive(Clone, Debug)]
-pub enum ModelKind {
-    /// Verilator; `vcd` traces node 0's card.
-    Verilator {
-        vcd: Option<PathBuf>,
-    },
+/// Which simulator runs the cards (also the command line's `--model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Simulator {
+    /// The card core's Verilog under Verilator (fast).
+    Verilator,
+    /// The card core in rust-hdl's own simulator (slow; the reference).
     RustHdl,
+}
+
+/// The cards a cluster is built from: the simulator, and for Verilator an optional VCD
+/// trace of node 0's card.
+#[derive(Clone, Debug)]
+pub struct ModelKind {
+    pub simulator: Simulator,
+    /// Trace node 0's card here (Verilator only: rust-hdl's simulator writes no VCD, and
+    /// the command line refuses `--vcd` with it).
+    pub vcd: Option<PathBuf>,
 }
 
 /// The card core under Verilator.
@@ -134,14 +143,14 @@ impl CardModel for VerilatedCard {
 
 /// A card of the chosen kind, boxed so a cluster can hold either.
 pub fn make_card(kind: &ModelKind, node: usize) -> Result<Box<dyn CardModel>, crate::Error> {
-    Ok(match kind {
-        ModelKind::Verilator { vcd } => {
+    Ok(match kind.simulator {
+        Simulator::Verilator => {
             let mut card = VerilatedCard::new();
-            if let (0, Some(path)) = (node, vcd) {
+            if let (0, Some(path)) = (node, &kind.vcd) {
                 card.trace_to(path)?;
             }
             Box::new(card)
         }
-        ModelKind::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
+        Simulator::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
     })
 }

@@ -11,9 +11,6 @@
 mod codegen;
 #[path = "build/verilator.rs"]
 mod verilator;
-#[path = "src/verilog_ports.rs"]
-#[allow(dead_code)]
-mod verilog_ports;
 
 /// The models this crate builds, as (module name under `seqfab_sim::models`, Verilog of
 /// a design whose top module is `top` with one clock input `clock`).
@@ -31,7 +28,6 @@ fn models() -> Vec<(&'static str, String)> {
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build");
-    println!("cargo:rerun-if-changed=src/verilog_ports.rs");
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     let trace = std::env::var_os("CARGO_FEATURE_TRACE").is_some();
     let out_dir = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));

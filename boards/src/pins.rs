@@ -1,37 +1,23 @@
 //! Top-level ports of generated Verilog and the pins a constraint file gives them
 //! (STYLE.md rule 8: every top-level port has a pin).
 
+use seqfab_gateware::verilog_ports::parse_module_ports;
 use std::collections::BTreeSet;
 
 /// Every bit of every port of module `top`, as constraint files name them: `name` for a
-/// one-bit port, `name[i]` for each bit of a vector.
+/// one-bit port, `name[i]` for each bit of a vector (rust-hdl declares `[w-1:0]`). The
+/// ports are read by the gateware's one Verilog port reader.
+///
+/// # Panics
+/// If the Verilog has no readable `module top` port list.
 pub fn top_port_bits(verilog: &str) -> Vec<String> {
-    let body = verilog
-        .split("\nmodule top(")
-        .nth(1)
-        .and_then(|rest| rest.split("\nendmodule").next())
-        .expect("no `module top(` in the generated Verilog");
+    let ports =
+        parse_module_ports(verilog, "top").unwrap_or_else(|e| panic!("generated Verilog: {e}"));
     let mut bits = Vec::new();
-    for line in body.lines() {
-        let words: Vec<&str> = line
-            .trim()
-            .trim_end_matches(';')
-            .split_whitespace()
-            .collect();
-        if !matches!(words.first(), Some(&("input" | "output" | "inout"))) {
-            continue;
-        }
-        let name = words.last().unwrap().to_string();
-        match words.iter().find(|w| w.starts_with('[')) {
-            Some(range) => {
-                let (hi, lo) = range
-                    .trim_matches(|c| c == '[' || c == ']')
-                    .split_once(':')
-                    .expect("port range");
-                let (hi, lo): (usize, usize) = (hi.parse().unwrap(), lo.parse().unwrap());
-                bits.extend((lo.min(hi)..=lo.max(hi)).map(|i| format!("{name}[{i}]")));
-            }
-            None => bits.push(name),
+    for p in ports {
+        match p.width {
+            1 => bits.push(p.name),
+            w => bits.extend((0..w).map(|i| format!("{}[{i}]", p.name))),
         }
     }
     bits

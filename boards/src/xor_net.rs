@@ -1,42 +1,13 @@
 //! Fixed XOR networks written out as Verilog `assign`s: the Ethernet FCS as a parallel
-//! matrix, and group-wise XOR folds.
+//! matrix (the contract's [`fcs_columns`]), and group-wise XOR folds.
 //!
 //! rust-hdl's `#[hdl_gen]` has no way to build a vector bit by bit without shift-and-mask
 //! expressions that Verilator flags, so these two blocks emit their Verilog directly
 //! (`Verilog::Wrapper`) and model the same function in `update()` for the simulator.
 
 use rust_hdl::prelude::*;
-use seqfab_contract::fcs::crc32;
-use seqfab_contract::frame::FCS_COVERED_BYTES;
+use seqfab_contract::fcs::{fcs_columns, FCS_COVERED_BITS};
 use std::fmt::Write;
-use std::sync::OnceLock;
-
-/// Bits covered by the FCS (bytes 0..60 of the 64-byte frame).
-pub const FCS_COVERED_BITS: usize = FCS_COVERED_BYTES * 8;
-
-/// Column `i` of the FCS's linear part: `crc32(e_i) ^ crc32(0)` over a 60-byte message
-/// whose only set bit is bit `i` (byte `i / 8`, bit `i % 8`, as the MAC beat carries it).
-/// CRC-32 of a fixed-length message is affine in the message, so
-/// `crc32(m) = crc32(0) ^ XOR of the columns of m's set bits` (the derivation the
-/// contract's `fcs` module names for the gateware).
-pub fn fcs_columns() -> &'static [u32] {
-    static COLUMNS: OnceLock<Vec<u32>> = OnceLock::new();
-    COLUMNS.get_or_init(|| {
-        let zero = crc32(&[0u8; FCS_COVERED_BYTES]);
-        (0..FCS_COVERED_BITS)
-            .map(|i| {
-                let mut m = [0u8; FCS_COVERED_BYTES];
-                m[i / 8] = 1 << (i % 8);
-                crc32(&m) ^ zero
-            })
-            .collect()
-    })
-}
-
-/// `crc32` of 60 zero bytes: the constant of the affine map.
-pub fn fcs_of_zeros() -> u32 {
-    crc32(&[0u8; FCS_COVERED_BYTES])
-}
 
 /// The FCS's linear part applied to message bits `OFFSET..OFFSET+W`, split into `CHUNKS`
 /// partial sums per output bit so a pipeline register can sit between the partial sums
@@ -173,26 +144,6 @@ impl<const IN: usize, const GROUP: usize, const OUT: usize> Logic for XorFold<IN
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The matrix form reproduces the bytewise reference on random frames.
-    #[test]
-    fn fcs_matrix_matches_the_contract_crc() {
-        let cols = fcs_columns();
-        let mut x = 0x1234_5678_9abc_def0u64;
-        for _ in 0..20 {
-            let mut m = [0u8; FCS_COVERED_BYTES];
-            for b in m.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *b = x as u8;
-            }
-            let by_matrix = (0..FCS_COVERED_BITS)
-                .filter(|&i| m[i / 8] >> (i % 8) & 1 == 1)
-                .fold(fcs_of_zeros(), |c, i| c ^ cols[i]);
-            assert_eq!(by_matrix, crc32(&m));
-        }
-    }
 
     /// The partial sums of a chunked field fold back to the linear part of that field.
     #[test]

@@ -7,7 +7,15 @@
 //!
 //! The gateware computes the same function as a parallel XOR network derived from
 //! [`crc32`] by linearity (see `gateware::fabric::crc`), so this bytewise reference is
-//! the single definition.
+//! the single definition. The derivation itself, [`fcs_columns`] and [`fcs_of_zeros`],
+//! is here too, for every XOR network that needs it (the card's `Fcs32`, the board
+//! stand-in's).
+
+use crate::frame::FCS_COVERED_BYTES;
+use std::sync::OnceLock;
+
+/// Bits of a seqfab frame covered by the FCS (bytes 0..60, byte 0 in bits 7:0).
+pub const FCS_COVERED_BITS: usize = FCS_COVERED_BYTES * 8;
 
 const POLY_REFLECTED: u32 = 0xEDB8_8320;
 
@@ -41,9 +49,57 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     })
 }
 
+/// `crc32` of the [`FCS_COVERED_BYTES`] zero bytes: the constant of the affine map.
+pub fn fcs_of_zeros() -> u32 {
+    crc32(&[0u8; FCS_COVERED_BYTES])
+}
+
+/// The FCS matrix: column `i` of the linear part of the FCS over a seqfab frame,
+/// `crc32(e_i) ^ crc32(0)` for the message whose only set bit is bit `i` (byte `i / 8`,
+/// bit `i % 8`, as the MAC beat carries it). For a fixed length the CRC is affine over
+/// GF(2) (the preset and final complement are constants, the division step is linear),
+/// so `crc32(m) = fcs_of_zeros() ^ XOR of the columns of m's set bits`.
+/// [`FCS_COVERED_BITS`] columns, computed once.
+pub fn fcs_columns() -> &'static [u32] {
+    static COLUMNS: OnceLock<Vec<u32>> = OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let zero = fcs_of_zeros();
+        (0..FCS_COVERED_BITS)
+            .map(|i| {
+                let mut e = [0u8; FCS_COVERED_BYTES];
+                e[i / 8] = 1 << (i % 8);
+                crc32(&e) ^ zero
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn the_matrix_reproduces_crc32() {
+        // The linearity argument itself, on random messages and every single bit.
+        let columns = fcs_columns();
+        assert_eq!(columns.len(), FCS_COVERED_BITS);
+        let by_matrix = |m: &[u8; FCS_COVERED_BYTES]| {
+            (0..FCS_COVERED_BITS)
+                .filter(|&i| m[i / 8] >> (i % 8) & 1 == 1)
+                .fold(fcs_of_zeros(), |c, i| c ^ columns[i])
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for _ in 0..2000 {
+            let mut m = [0u8; FCS_COVERED_BYTES];
+            rng.fill(&mut m[..]);
+            assert_eq!(by_matrix(&m), crc32(&m));
+        }
+        assert_eq!(
+            by_matrix(&[0xFF; FCS_COVERED_BYTES]),
+            crc32(&[0xFF; FCS_COVERED_BYTES])
+        );
+    }
 
     #[test]
     fn check_value_of_the_standard() {

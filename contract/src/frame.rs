@@ -187,14 +187,19 @@ pub struct StateWord {
 }
 
 impl StateWord {
+    /// The `enabled` bit of the `count` word.
+    pub const ENABLED: u32 = 1 << 16;
+
     pub fn to_count(self) -> u32 {
-        self.primary as u32 | (self.secondary as u32) << 8 | (self.enabled as u32) << 16
+        self.primary as u32
+            | (self.secondary as u32) << 8
+            | if self.enabled { Self::ENABLED } else { 0 }
     }
     pub fn from_count(count: u32) -> Self {
         StateWord {
             primary: count as u8,
             secondary: (count >> 8) as u8,
-            enabled: count & (1 << 16) != 0,
+            enabled: count & Self::ENABLED != 0,
         }
     }
 }
@@ -268,9 +273,7 @@ impl Frame {
         b[VALUE..VALUE + 8].copy_from_slice(&self.value.to_le_bytes());
         b[AUX..AUX + 8].copy_from_slice(&self.aux.to_le_bytes());
         b[EXTRA..EXTRA + 8].copy_from_slice(&self.extra.to_le_bytes());
-        let fcs = crc32(&b[..FCS_COVERED_BYTES]);
-        b[FCS..].copy_from_slice(&fcs.to_le_bytes());
-        b
+        reseal(b)
     }
 
     /// Checks and decodes a received frame (all bytes from destination MAC to FCS).
@@ -317,6 +320,14 @@ impl Frame {
             .get(offset::DST_MAC..offset::DST_MAC + 6)
             .and_then(|m| mac_node(m.try_into().ok()?))
     }
+}
+
+/// `bytes` with its FCS recomputed over the bytes it covers: for building frames by hand,
+/// e.g. a test's malformed frame that should fail a later check than the FCS.
+pub fn reseal(mut bytes: [u8; FRAME_BYTES]) -> [u8; FRAME_BYTES] {
+    let fcs = crc32(&bytes[..FCS_COVERED_BYTES]);
+    bytes[offset::FCS..].copy_from_slice(&fcs.to_le_bytes());
+    bytes
 }
 
 #[cfg(test)]
@@ -368,11 +379,6 @@ mod tests {
         let f = Frame::new(FrameType::Req, 1, 2);
         let good = f.encode();
         assert_eq!(Frame::decode(&good[..63]), Err(FrameError::Length(63)));
-        let reseal = |mut b: [u8; 64]| {
-            let fcs = crc32(&b[..60]);
-            b[60..].copy_from_slice(&fcs.to_le_bytes());
-            b
-        };
         let mut b = good;
         b[offset::ETHERTYPE] = 0x08;
         b[offset::ETHERTYPE + 1] = 0x00;

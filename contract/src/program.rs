@@ -12,7 +12,7 @@
 use crate::frame::{ConfigFlags, ConfigWord, FrameType, StateWord};
 use crate::lease::LeaseTiming;
 use crate::limits::{MAX_RING_LOG2, QUEUES};
-use crate::regs::{self, Control, QueueControl};
+use crate::regs::{self, Control, MgmtCount, MgmtHeader, QueueControl};
 
 /// Posted register writes (a PCIe memory write needs no answer).
 pub trait RegisterWrite {
@@ -289,13 +289,24 @@ pub struct MgmtFrame {
 }
 
 impl MgmtFrame {
-    /// `MGMT_TX_HEADER` / `MGMT_RX_HEADER`: type in 7:0, node in 15:8, reason in 23:16,
-    /// epoch in 63:32.
+    /// The `MGMT_TX_HEADER` word ([`MgmtHeader`]).
     pub fn header(&self) -> u64 {
-        self.kind as u64
-            | (self.dst as u64) << 8
-            | (self.reason as u64) << 16
-            | (self.epoch as u64) << 32
+        MgmtHeader {
+            kind: self.kind as u8,
+            node: self.dst,
+            reason: self.reason,
+            epoch: self.epoch,
+        }
+        .to_word()
+    }
+
+    /// The `MGMT_TX_COUNT` word ([`MgmtCount`]).
+    pub fn count_word(&self) -> u64 {
+        MgmtCount {
+            count: self.count,
+            tag: self.tag,
+        }
+        .to_word()
     }
 }
 
@@ -303,7 +314,7 @@ impl MgmtFrame {
 /// `MGMT_TX_SEND`. Not safe to interleave with another sender on the same card.
 pub fn send_mgmt<W: RegisterWrite>(w: &mut W, f: &MgmtFrame) -> Result<(), W::Error> {
     w.write_reg(regs::MGMT_TX_HEADER, f.header())?;
-    w.write_reg(regs::MGMT_TX_COUNT, f.count as u64 | (f.tag as u64) << 32)?;
+    w.write_reg(regs::MGMT_TX_COUNT, f.count_word())?;
     w.write_reg(regs::MGMT_TX_VALUE, f.value)?;
     w.write_reg(regs::MGMT_TX_AUX, f.aux)?;
     w.write_reg(regs::MGMT_TX_SEND, 1)
@@ -377,7 +388,7 @@ pub struct MgmtReply {
 pub fn read_mgmt_reply<R: RegisterAccess>(r: &mut R) -> Result<MgmtReply, R::Error> {
     loop {
         let seq = r.read_reg(regs::MGMT_RX_SEQ)?;
-        let header = r.read_reg(regs::MGMT_RX_HEADER)?;
+        let header = MgmtHeader::from_word(r.read_reg(regs::MGMT_RX_HEADER)?);
         let count = r.read_reg(regs::MGMT_RX_COUNT)?;
         let counter = r.read_reg(regs::MGMT_RX_VALUE)?;
         let stored = r.read_reg(regs::MGMT_RX_AUX)?;
@@ -385,10 +396,10 @@ pub fn read_mgmt_reply<R: RegisterAccess>(r: &mut R) -> Result<MgmtReply, R::Err
         if r.read_reg(regs::MGMT_RX_SEQ)? == seq {
             return Ok(MgmtReply {
                 seq,
-                kind: FrameType::from_code(header as u8),
-                src: (header >> 8) as u8,
-                reason: (header >> 16) as u8,
-                epoch: (header >> 32) as u32,
+                kind: FrameType::from_code(header.kind),
+                src: header.node,
+                reason: header.reason,
+                epoch: header.epoch,
                 state: StateWord::from_count(count as u32),
                 counter,
                 stored,

@@ -271,6 +271,66 @@ bitflags::bitflags! {
     }
 }
 
+/// `MGMT_TX_HEADER` / `MGMT_RX_HEADER`: frame type in 7:0, node in 15:8 (destination on
+/// TX, source on RX), reason in 23:16, epoch in 63:32; bits 31:24 are zero. The one
+/// encoding of the word: the driver packs and unpacks it here, and the gateware's
+/// `MgmtHeaderWord` is checked against these bit positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MgmtHeader {
+    /// The frame type's code (`frame::FrameType`).
+    pub kind: u8,
+    pub node: u8,
+    pub reason: u8,
+    pub epoch: u32,
+}
+
+impl MgmtHeader {
+    /// Lowest bit of each field in the register word.
+    pub const KIND_BIT: u32 = 0;
+    pub const NODE_BIT: u32 = 8;
+    pub const REASON_BIT: u32 = 16;
+    pub const EPOCH_BIT: u32 = 32;
+
+    pub fn to_word(self) -> u64 {
+        (self.kind as u64) << Self::KIND_BIT
+            | (self.node as u64) << Self::NODE_BIT
+            | (self.reason as u64) << Self::REASON_BIT
+            | (self.epoch as u64) << Self::EPOCH_BIT
+    }
+    pub fn from_word(word: u64) -> Self {
+        MgmtHeader {
+            kind: (word >> Self::KIND_BIT) as u8,
+            node: (word >> Self::NODE_BIT) as u8,
+            reason: (word >> Self::REASON_BIT) as u8,
+            epoch: (word >> Self::EPOCH_BIT) as u32,
+        }
+    }
+}
+
+/// `MGMT_TX_COUNT`: count in 31:0, tag in 47:32 (the gateware's `MgmtCountWord` is checked
+/// against these bit positions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MgmtCount {
+    pub count: u32,
+    pub tag: u16,
+}
+
+impl MgmtCount {
+    /// Lowest bit of each field in the register word.
+    pub const COUNT_BIT: u32 = 0;
+    pub const TAG_BIT: u32 = 32;
+
+    pub fn to_word(self) -> u64 {
+        (self.count as u64) << Self::COUNT_BIT | (self.tag as u64) << Self::TAG_BIT
+    }
+    pub fn from_word(word: u64) -> Self {
+        MgmtCount {
+            count: (word >> Self::COUNT_BIT) as u32,
+            tag: (word >> Self::TAG_BIT) as u16,
+        }
+    }
+}
+
 /// FNV-1a over the register map and frame constants, evaluated at compile time.
 pub const CONTRACT_HASH: u64 = contract_hash();
 
@@ -314,6 +374,50 @@ pub fn lookup(offset: u32) -> Option<&'static Register> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn management_words_round_trip_and_match_the_register_docs() {
+        let h = MgmtHeader {
+            kind: 0x12,
+            node: 0x34,
+            reason: 0x56,
+            epoch: 0x789A_BCDE,
+        };
+        assert_eq!(h.to_word(), 0x789A_BCDE_0056_3412);
+        assert_eq!(MgmtHeader::from_word(h.to_word()), h);
+        let c = MgmtCount {
+            count: 0x1234_5678,
+            tag: 0x9ABC,
+        };
+        assert_eq!(c.to_word(), 0x9ABC_1234_5678);
+        assert_eq!(MgmtCount::from_word(c.to_word()), c);
+        // The register documentation states the same positions.
+        let doc = |off| lookup(off).unwrap().doc;
+        for off in [MGMT_TX_HEADER, MGMT_RX_HEADER] {
+            for field in [
+                format!(
+                    "type in {}:{}",
+                    MgmtHeader::KIND_BIT + 7,
+                    MgmtHeader::KIND_BIT
+                ),
+                format!(
+                    "node in {}:{}",
+                    MgmtHeader::NODE_BIT + 7,
+                    MgmtHeader::NODE_BIT
+                ),
+                format!(
+                    "reason in {}:{}",
+                    MgmtHeader::REASON_BIT + 7,
+                    MgmtHeader::REASON_BIT
+                ),
+                format!("epoch in 63:{}", MgmtHeader::EPOCH_BIT),
+            ] {
+                assert!(doc(off).contains(&field), "{off:#x}: {field}");
+            }
+        }
+        assert!(doc(MGMT_TX_COUNT).contains(&format!("count in 31:{}", MgmtCount::COUNT_BIT)));
+        assert!(doc(MGMT_TX_COUNT).contains(&format!("tag in 47:{}", MgmtCount::TAG_BIT)));
+    }
 
     #[test]
     fn offsets_are_aligned_unique_sorted_and_inside_page_zero() {

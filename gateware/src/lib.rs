@@ -14,4 +14,5 @@ pub mod host;
 pub mod lint;
 pub mod originator;
 pub mod skid_buffer;
+pub mod verilog_ports;
 pub mod zero_extend;

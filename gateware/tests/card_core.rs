@@ -155,8 +155,7 @@ fn three_cards_back_to_back_originator_primary_secondary() {
 }
 
 use rand::{Rng, SeedableRng};
-use seqfab_contract::fcs::crc32;
-use seqfab_contract::frame::{offset, ETHERTYPE};
+use seqfab_contract::frame::{offset, reseal, ETHERTYPE};
 use seqfab_contract::limits::QUEUES;
 use seqfab_testbench::host::Config as CardConfig;
 use seqfab_testbench::rig::CardRig;
@@ -285,12 +284,6 @@ fn snapshot(r: &mut CardRig<RustHdlCard>) -> BTreeMap<String, u64> {
         }
     }
     m
-}
-
-fn reseal(mut b: [u8; FRAME_BYTES]) -> [u8; FRAME_BYTES] {
-    let fcs = crc32(&b[..60]);
-    b[60..].copy_from_slice(&fcs.to_le_bytes());
-    b
 }
 
 #[test]

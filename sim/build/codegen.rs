@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::verilog_ports::{rust_ident, Dir, VerilogPort};
+use seqfab_gateware::verilog_ports::{rust_ident, Dir, VerilogPort};
 
 /// A port as Verilator declared it in `V<prefix>.h`.
 pub struct HeaderPort {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::codegen::{self, HeaderPort, ModelPorts};
-use crate::verilog_ports::{self, Dir};
+use seqfab_gateware::verilog_ports::{self, Dir};
 
 const INSTALL: &str = "install it with `apt-get install -y verilator g++ make`";
 

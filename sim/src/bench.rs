@@ -9,7 +9,7 @@
 //! - end-to-end latency through three cards (originator, primary, secondary) with a
 //!   zero-latency fabric, and where the clocks go, block by block.
 
-use crate::model::VerilatedCard;
+use crate::card::VerilatedCard;
 use crate::run::{run, RunOptions};
 use seqfab_contract::frame::{Frame, FrameType};
 use seqfab_contract::lease::LeaseTiming;

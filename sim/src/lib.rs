@@ -4,29 +4,33 @@
 //!
 //! - [`models`]: the Verilator models built by `build.rs`, each a safe `Model` type with
 //!   typed port accessors generated from the design's port list.
+//! - [`card`]: the card core as a testbench `CardModel` in either simulator
+//!   ([`card::VerilatedCard`] over `models::card`, or rust-hdl's), chosen by
+//!   [`card::Simulator`].
 //! - [`CycleSim`]: the one interface both simulators offer (ports by index or name, whole
 //!   clock cycles); [`RhdlSim`] steps a rust-hdl design from a plain loop.
 //! - [`equiv::run_lockstep`]: the equivalence harness.
-//! - [`verilog_ports`]: the port-list reader used by the build script.
+//! - [`verilog_ports`]: the port-list reader used by the build script (the gateware's,
+//!   re-exported).
 //!
 //! Why a shim of our own instead of the `verilated`/`verilator` crates, how the build works
-//! and how to add the card core: `sim/README.md`.
+//! and how to add a model: `sim/README.md`.
 
 pub mod bench;
 pub mod campaign;
+pub mod card;
 pub mod equiv;
 mod error;
 pub mod faults;
 mod ffi;
 pub mod manager;
-pub mod model;
 pub mod models;
 pub mod report;
 pub mod rhdl;
 pub mod run;
 pub mod serve;
 pub mod stamps;
-pub mod verilog_ports;
+pub use seqfab_gateware::verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};
 pub use rhdl::{PortValue, RhdlPorts, RhdlSim};

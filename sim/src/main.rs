@@ -1,11 +1,10 @@
 //! `seqfab-sim`: the simulated seqfab cluster.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use seqfab_sim::bench;
+use seqfab_sim::card::{ModelKind, Simulator, VerilatedCard};
 use seqfab_sim::faults;
-use seqfab_sim::model::ModelKind;
-use seqfab_sim::model::VerilatedCard;
 use seqfab_sim::report;
 use seqfab_sim::run::{run, run_with, RunOptions};
 use seqfab_sim::serve::{serve, ServeOptions};
@@ -24,14 +23,6 @@ use std::time::Instant;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Model {
-    /// The card core's Verilog under Verilator (fast).
-    Verilator,
-    /// The card core in rust-hdl's own simulator (slow; the reference).
-    RustHdl,
 }
 
 #[derive(Subcommand)]
@@ -107,8 +98,8 @@ struct FabricArgs {
     /// (`run`: cycles counted from the start of the load; `serve`: from the start).
     #[arg(long, default_value = "")]
     faults: String,
-    #[arg(long, value_enum, default_value_t = Model::Verilator)]
-    model: Model,
+    #[arg(long, value_enum, default_value_t = Simulator::Verilator)]
+    model: Simulator,
 }
 
 impl FabricArgs {
@@ -123,14 +114,12 @@ impl FabricArgs {
     }
 
     fn kind(&self, vcd: Option<PathBuf>) -> Result<ModelKind> {
-        Ok(match self.model {
-            Model::Verilator => ModelKind::Verilator { vcd },
-            Model::RustHdl => {
-                if vcd.is_some() {
-                    bail!("--vcd needs --model verilator");
-                }
-                ModelKind::RustHdl
-            }
+        if vcd.is_some() && self.model != Simulator::Verilator {
+            bail!("--vcd needs --model verilator");
+        }
+        Ok(ModelKind {
+            simulator: self.model,
+            vcd,
         })
     }
 }

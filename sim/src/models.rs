@@ -1,5 +1,5 @@
-//! The Verilator models built by `build.rs`, one module each (`models::testdesign`, and
-//! `models::card` once the card core is added there).
+//! The Verilator models built by `build.rs`, one module each: `models::card` (the card
+//! core) and `models::testdesign` (the regression design of this infrastructure).
 //!
 //! Every module has a `PORTS` table and a `Model` type with:
 //!

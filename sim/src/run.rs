@@ -409,12 +409,12 @@ pub fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
 /// [`run`] with cards of the chosen simulator.
 pub fn run_with(
     opts: &RunOptions,
-    kind: crate::model::ModelKind,
+    kind: crate::card::ModelKind,
     progress: impl FnMut(u64, u64),
 ) -> Result<RunResult, crate::Error> {
     let mut cards = Vec::with_capacity(opts.nodes);
     for n in 0..opts.nodes {
-        cards.push(crate::model::make_card(&kind, n)?);
+        cards.push(crate::card::make_card(&kind, n)?);
     }
     let mut cards = cards.into_iter();
     Ok(run(

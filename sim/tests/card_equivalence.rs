@@ -9,7 +9,7 @@
 //! rust-hdl outputs with them.
 
 use seqfab_gateware::card::RustHdlCard;
-use seqfab_sim::model::VerilatedCard;
+use seqfab_sim::card::VerilatedCard;
 use seqfab_testbench::cluster::{Cluster, Config};
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs};

@@ -1,8 +1,8 @@
 //! Cluster runs of the Verilator card model under faults, judged by the independent
 //! checker (I1-I5 over the whole request history).
 
+use seqfab_sim::card::VerilatedCard;
 use seqfab_sim::faults;
-use seqfab_sim::model::VerilatedCard;
 use seqfab_sim::run::{run, RunOptions, RunResult};
 use seqfab_testbench::host::BatchSize;
 

@@ -3,7 +3,7 @@
 //! can fail). Needs `tshark` (`apt-get install -y tshark`; `scripts/check` installs it).
 
 use seqfab_contract::frame::ETHERTYPE;
-use seqfab_sim::model::VerilatedCard;
+use seqfab_sim::card::VerilatedCard;
 use seqfab_sim::report::write_pcaps;
 use seqfab_sim::run::{run, RunOptions};
 use std::path::Path;

@@ -119,3 +119,43 @@ impl<T: CardModel + ?Sized> CardModel for Box<T> {
         (**self).step(inputs)
     }
 }
+
+/// A wide port's value as little-endian 64-bit words (word 0 = bits 63:0) from its bytes
+/// (byte 0 in bits 7:0, as above): the one conversion between the byte arrays of these
+/// port types and a simulator's word or bit vectors. Missing bytes are zero; bytes past
+/// `W` words are ignored.
+pub fn words_from_bytes<const W: usize>(bytes: &[u8]) -> [u64; W] {
+    let mut w = [0u64; W];
+    for (k, chunk) in bytes.chunks(8).enumerate().take(W) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        w[k] = u64::from_le_bytes(b);
+    }
+    w
+}
+
+/// A wide port's bytes from its little-endian 64-bit words: the inverse of
+/// [`words_from_bytes`]. Missing words are zero.
+pub fn bytes_from_words<const B: usize>(words: &[u64]) -> [u8; B] {
+    let mut out = [0u8; B];
+    for (chunk, w) in out.chunks_mut(8).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes()[..chunk.len()]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_the_bytes_little_endian() {
+        let bytes: [u8; 20] = std::array::from_fn(|i| i as u8 + 1);
+        let w: [u64; 4] = words_from_bytes(&bytes);
+        assert_eq!(w[0], 0x0807_0605_0403_0201);
+        assert_eq!(w[2], 0x0000_0000_1413_1211);
+        assert_eq!(w[3], 0);
+        assert_eq!(bytes_from_words::<20>(&w), bytes);
+        assert_eq!(bytes_from_words::<4>(&w), [1, 2, 3, 4]);
+    }
+}

@@ -1,5 +1,7 @@
-//! The stand-in card core (see [`core::StandInCore`]): what the board flows build until
-//! `seqfab_gateware::card::CardCore` exists. Swapping it out is one line in `lib.rs`.
+//! The stand-in card core (see [`core::StandInCore`]): the card core's ports around a few
+//! hundred LUTs of the same kinds of logic, for exercising the board flows in minutes
+//! instead of half an hour. Building it instead of `seqfab_gateware::card::CardCore` is
+//! one line in `lib.rs` (`Core`).
 
 pub mod core;
 pub mod plane;

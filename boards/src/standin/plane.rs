@@ -1,8 +1,9 @@
 //! One fabric plane of the stand-in core: checks each received frame's FCS and answers a
 //! good frame with a copy carrying the core's counter, its FCS patched incrementally.
 
-use crate::xor_net::{fcs_of_zeros, Crc32Partials, XorFold};
+use crate::xor_net::{Crc32Partials, XorFold};
 use rust_hdl::prelude::*;
+use seqfab_contract::fcs::fcs_of_zeros;
 use seqfab_contract::frame::{bit_offset, offset, FRAME_BYTES};
 
 const VALUE_BIT: usize = bit_offset(offset::VALUE);

@@ -282,7 +282,7 @@ impl Logic for CardCore {
             live_x,
             live_y
         );
-        for q in 0..4 {
+        for q in 0..QUEUES {
             self.queues[q].clock.next = self.clock.val();
         }
         self.rxq_x.clear.next = false;
@@ -329,7 +329,7 @@ impl Logic for CardCore {
         // ---- Request queues -> originator ----
         self.any_doorbell.next = false;
         self.any_doorbell_drop.next = false;
-        for q in 0..4 {
+        for q in 0..QUEUES {
             self.queues[q].db_valid.next = self.regs.db_valid[q].val();
             self.queues[q].db_data.next = self.regs.db_data.val();
             self.queues[q].db_ok.next = self.regs.db_ok.val();
@@ -374,7 +374,7 @@ impl Logic for CardCore {
         self.completions.cpl_epoch.next = self.originator.cpl_epoch.val();
         self.completions.cpl_tag.next = self.originator.cpl_tag.val();
         self.completions.cpl_status.next = self.originator.cpl_status.val();
-        for q in 0..4 {
+        for q in 0..QUEUES {
             self.completions.ring_base[q].next = self.regs.ring_base[q].val();
             self.completions.ring_log2[q].next = self.regs.ring_log2[q].val();
             self.completions.ring_reset[q].next = self.regs.ring_reset[q].val();

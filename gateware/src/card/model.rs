@@ -8,7 +8,9 @@
 
 use super::CardCore;
 use rust_hdl::prelude::*;
-use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
+use seqfab_testbench::pins::{
+    bytes_from_words, words_from_bytes, CardInputs, CardModel, CardOutputs, MacIn, MacOut,
+};
 
 /// Passes through `simulate` allowed for the logic to settle.
 const SETTLE_ITERATIONS: usize = 200;
@@ -36,25 +38,29 @@ impl RustHdlCard {
     }
 }
 
-/// Bytes (byte 0 in bits 7:0) to a bit vector.
+/// The widest port, a 512-bit fabric beat, in 64-bit words.
+const MAX_PORT_WORDS: usize = 8;
+
+/// Bytes (byte 0 in bits 7:0; at most a 512-bit beat's 64) to a bit vector, through the
+/// testbench's one byte/word conversion.
 pub fn bits_from_bytes<const N: usize>(bytes: &[u8]) -> Bits<N> {
-    let mut out = Bits::<N>::default();
-    for (k, chunk) in bytes.chunks(8).enumerate() {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        out = out | (Bits::<N>::from(u64::from_le_bytes(w)) << ((k * 64) as u64));
-    }
-    out
+    assert!(bytes.len() <= MAX_PORT_WORDS * 8 && N <= MAX_PORT_WORDS * 64);
+    let words: [u64; MAX_PORT_WORDS] = words_from_bytes(bytes);
+    words
+        .iter()
+        .take(N.div_ceil(64))
+        .enumerate()
+        .fold(Bits::<N>::default(), |out, (k, &w)| {
+            out | (Bits::<N>::from(w) << ((k * 64) as u64))
+        })
 }
 
-/// A bit vector to bytes (byte 0 from bits 7:0).
+/// A bit vector to bytes (byte 0 from bits 7:0): the inverse of [`bits_from_bytes`].
 pub fn bytes_from_bits<const N: usize, const B: usize>(bits: Bits<N>) -> [u8; B] {
-    let mut out = [0u8; B];
-    for (k, chunk) in out.chunks_mut(8).enumerate() {
-        let w = (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64();
-        chunk.copy_from_slice(&w.to_le_bytes()[..chunk.len()]);
-    }
-    out
+    let words: Vec<u64> = (0..B.div_ceil(8))
+        .map(|k| (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64())
+        .collect();
+    bytes_from_words(&words)
 }
 
 fn drive_mac(port: &mut super::card_core::FabricPort, m: &MacIn) {

@@ -92,7 +92,7 @@ use crate::frame::{type_code, FrameFields};
 use crate::skid_buffer::SkidBuffer;
 use crate::zero_extend::ZeroExtend;
 use rust_hdl::prelude::*;
-use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason};
+use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason, StateWord};
 
 /// What the input register holds: the fields of the frame that the engine uses, plus
 /// what can be computed from the frame alone (292 bits instead of 312 + 68).
@@ -292,7 +292,7 @@ pub struct SequenceEngine {
     r_no_lease: Constant<Bits<8>>,
     /// CONFIG flags byte that a same-epoch CONFIG must carry exactly (`SET_LIMIT`).
     f_set_limit_only: Constant<Bits<8>>,
-    /// `StateWord.enabled` bit.
+    /// `StateWord::ENABLED`: the enabled bit of a STATE_REPLY count.
     sw_enabled: Constant<Bits<32>>,
     zero64: Constant<Bits<64>>,
     zero32: Constant<Bits<32>>,
@@ -458,7 +458,7 @@ impl SequenceEngine {
             r_not_secondary: reason(NackReason::NotSecondary),
             r_no_lease: reason(NackReason::NoLease),
             f_set_limit_only: Constant::new((ConfigFlags::SET_LIMIT.bits() as u64).into()),
-            sw_enabled: Constant::new((1u64 << 16).into()),
+            sw_enabled: Constant::new((StateWord::ENABLED as u64).into()),
             zero64: Constant::new(0u64.into()),
             zero32: Constant::new(0u64.into()),
             one32: Constant::new(1u64.into()),

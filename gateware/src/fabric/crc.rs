@@ -11,9 +11,9 @@
 //! complement are constants, and the division step is linear. So for every 480-bit message
 //! `d`, `crc(d) = crc(0) ^ L·d`, and the linear map `L` is fixed by its columns:
 //! column `i` is `crc(e_i) ^ crc(0)`, where `e_i` has only bit `i` set (XOR of the
-//! affine map at `e_i` and at zero cancels the constant). `new()` evaluates the contract's
-//! `crc32` 481 times to obtain `crc(0)` and every column, and transposes them into one
-//! row mask per output bit: output bit `j = parity(d & row_j) ^ crc(0)_j`. No polynomial
+//! affine map at `e_i` and at zero cancels the constant). The contract computes `crc(0)`
+//! and every column from its `crc32` ([`seqfab_contract::fcs::fcs_columns`]); `new()`
+//! transposes them into one row mask per output bit: output bit `j = parity(d & row_j) ^ crc(0)_j`. No polynomial
 //! arithmetic is written twice, so the gateware cannot drift from the contract.
 //!
 //! # Pipeline (timing)
@@ -30,11 +30,10 @@
 //! appears on `fcs` after the second such edge (two clocks when `advance` stays high).
 
 use rust_hdl::prelude::*;
-use seqfab_contract::fcs::crc32;
-use seqfab_contract::frame::FCS_COVERED_BYTES;
+use seqfab_contract::fcs::{fcs_columns, fcs_of_zeros, FCS_COVERED_BITS};
 
 /// Bits of a frame covered by the FCS (bytes 0..60, byte 0 in bits 7:0).
-pub const FCS_DATA_BITS: usize = 480;
+pub const FCS_DATA_BITS: usize = FCS_COVERED_BITS;
 /// Chunks the message is cut into for the first pipeline stage.
 pub const CHUNKS: usize = 16;
 /// Bits per chunk. 30 keeps each partial parity at ~15 inputs (2 LUT4 levels) and keeps
@@ -42,20 +41,6 @@ pub const CHUNKS: usize = 16;
 pub const CHUNK_BITS: usize = 30;
 /// Number of FCS bits.
 const FCS_BITS: usize = 32;
-
-/// The CRC of an all-zero message and the 480 columns of `L` (see the module doc).
-fn affine_map() -> (u32, Vec<u32>) {
-    let zero = [0u8; FCS_COVERED_BYTES];
-    let c0 = crc32(&zero);
-    let columns = (0..FCS_DATA_BITS)
-        .map(|i| {
-            let mut e = zero;
-            e[i / 8] = 1 << (i % 8);
-            crc32(&e) ^ c0
-        })
-        .collect();
-    (c0, columns)
-}
 
 /// 32 single-bit lanes, bit `j` in field `bj`.
 ///
@@ -198,9 +183,8 @@ impl Default for Fcs32 {
 impl Fcs32 {
     /// Derives the XOR network from the contract's `crc32` (see the module doc).
     pub fn new() -> Self {
-        assert_eq!(FCS_DATA_BITS, FCS_COVERED_BYTES * 8);
         assert_eq!(CHUNKS * CHUNK_BITS, FCS_DATA_BITS);
-        let (c0, columns) = affine_map();
+        let (c0, columns) = (fcs_of_zeros(), fcs_columns());
         let chunk = std::array::from_fn(|k| {
             ChunkParity::new(std::array::from_fn(|j| {
                 (0..CHUNK_BITS)
@@ -254,33 +238,12 @@ impl Logic for Fcs32 {
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
-    use seqfab_contract::frame::{Frame, FrameType};
+    use seqfab_contract::fcs::crc32;
+    use seqfab_contract::frame::{Frame, FrameType, FCS_COVERED_BYTES};
 
     /// The 480-bit input for the first 60 bytes of `bytes`.
     fn bits_of(bytes: &[u8]) -> Bits<480> {
-        let mut b = Bits::<480>::default();
-        for (i, &byte) in bytes[..60].iter().enumerate() {
-            b.set_bits::<8>(i * 8, (byte as u64).into());
-        }
-        b
-    }
-
-    #[test]
-    fn affine_map_reproduces_crc32_in_plain_rust() {
-        // The linearity argument itself, checked on random messages before any hardware.
-        let (c0, columns) = affine_map();
-        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-        for _ in 0..2000 {
-            let mut m = [0u8; 60];
-            rng.fill(&mut m[..]);
-            let mut crc = c0;
-            for (i, col) in columns.iter().enumerate() {
-                if m[i / 8] >> (i % 8) & 1 == 1 {
-                    crc ^= col;
-                }
-            }
-            assert_eq!(crc, crc32(&m));
-        }
+        crate::card::model::bits_from_bytes(&bytes[..FCS_COVERED_BYTES])
     }
 
     /// Vectors: random messages, all zeros, all ones, single bits and real frames.

@@ -111,17 +111,13 @@ pub(crate) fn ethertype_bits() -> Bits<16> {
 /// A beat (512 bits, byte 0 in bits 7:0) from wire bytes; missing bytes are zero.
 #[cfg(test)]
 pub(crate) fn beat_of(bytes: &[u8]) -> Bits<512> {
-    let mut b = Bits::<512>::default();
-    for (i, &byte) in bytes.iter().take(64).enumerate() {
-        b.set_bits::<8>(i * 8, (byte as u64).into());
-    }
-    b
+    crate::card::model::bits_from_bytes(bytes)
 }
 
 /// The 64 wire bytes of a beat.
 #[cfg(test)]
 pub(crate) fn bytes_of(b: Bits<512>) -> [u8; 64] {
-    std::array::from_fn(|i| b.get_bits::<8>(i * 8).to_u64() as u8)
+    crate::card::model::bytes_from_bits(b)
 }
 
 /// A random frame: any type and field values, src/dst mostly node ids, sometimes 0xFF.

@@ -329,8 +329,7 @@ mod tests {
     use super::super::beat_of;
     use super::*;
     use rand::{Rng, SeedableRng};
-    use seqfab_contract::fcs::crc32;
-    use seqfab_contract::frame::{offset, Frame};
+    use seqfab_contract::frame::{offset, reseal, Frame};
     use std::sync::{Arc, Mutex};
 
     /// What the deframer reports for one frame.
@@ -460,12 +459,6 @@ mod tests {
             f.dst = node;
         }
         f
-    }
-
-    fn reseal(mut b: [u8; 64]) -> [u8; 64] {
-        let fcs = crc32(&b[..60]);
-        b[60..].copy_from_slice(&fcs.to_le_bytes());
-        b
     }
 
     fn one(b: [u8; 64]) -> Beats {

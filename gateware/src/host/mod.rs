@@ -38,9 +38,5 @@ pub use stat_counter::StatCounter;
 /// The bytes host memory receives from a 256-bit DMA beat (byte 0 in bits 7:0).
 #[cfg(test)]
 pub(crate) fn beat_bytes(data: rust_hdl::prelude::Bits<256>) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, chunk) in b.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&data.get_bits::<64>(i * 64).to_u64().to_le_bytes());
-    }
-    b
+    crate::card::model::bytes_from_bits(data)
 }

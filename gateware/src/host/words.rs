@@ -4,7 +4,7 @@
 //! (Verilator flags the mask it emits), so a read word built from fields is a
 //! `LogicStruct` whose first field sits at bit 0. Each layout follows the register's
 //! documentation in `seqfab_contract::regs`; where the contract names bit positions
-//! (`regs::Status`), [`check_layouts`] asserts them.
+//! (`regs::Status`, `regs::MgmtHeader`, `regs::MgmtCount`), [`check_layouts`] asserts them.
 
 use rust_hdl::prelude::*;
 use seqfab_contract::regs;
@@ -44,8 +44,8 @@ pub struct QueueStatusWord {
     pub produced: Bits<32>,
 }
 
-/// `MGMT_TX_HEADER` / `MGMT_RX_HEADER`: type in 7:0, node (destination on TX, source on
-/// RX) in 15:8, reason in 23:16, epoch in 63:32.
+/// `MGMT_TX_HEADER` / `MGMT_RX_HEADER` (`regs::MgmtHeader`, whose bit positions
+/// [`check_layouts`] asserts).
 #[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
 pub struct MgmtHeaderWord {
     pub kind: Bits<8>,
@@ -55,7 +55,7 @@ pub struct MgmtHeaderWord {
     pub epoch: Bits<32>,
 }
 
-/// `MGMT_TX_COUNT`: count in 31:0, tag in 47:32.
+/// `MGMT_TX_COUNT` (`regs::MgmtCount`, whose bit positions [`check_layouts`] asserts).
 #[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
 pub struct MgmtCountWord {
     pub count: Bits<32>,
@@ -96,6 +96,15 @@ pub(crate) fn check_layouts() {
         s.get_my_offset_lease(),
         flag_bit(regs::Status::LEASE.bits())
     );
+    let h = MgmtHeaderWord::default();
+    let at = |bit: u32| bit as usize;
+    assert_eq!(h.get_my_offset_kind(), at(regs::MgmtHeader::KIND_BIT));
+    assert_eq!(h.get_my_offset_node(), at(regs::MgmtHeader::NODE_BIT));
+    assert_eq!(h.get_my_offset_reason(), at(regs::MgmtHeader::REASON_BIT));
+    assert_eq!(h.get_my_offset_epoch(), at(regs::MgmtHeader::EPOCH_BIT));
+    let c = MgmtCountWord::default();
+    assert_eq!(c.get_my_offset_count(), at(regs::MgmtCount::COUNT_BIT));
+    assert_eq!(c.get_my_offset_tag(), at(regs::MgmtCount::TAG_BIT));
     for w in [
         Word8::BITS,
         Word32::BITS,

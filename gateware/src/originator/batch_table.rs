@@ -371,7 +371,7 @@ impl Logic for BatchTable {
             a_reason,
             a_value
         );
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             self.a_tag_ok[s].clock.next = self.clock.val();
             self.a_count_ok[s].clock.next = self.clock.val();
             self.a_freed[s].clock.next = self.clock.val();
@@ -400,7 +400,7 @@ impl Logic for BatchTable {
         self.tail.next = self.head.q.val() + self.used.q.val().get_bits::<SLOT_BITS>(0);
         self.can_open.next = self.used.q.val() != self.slots.val();
         self.open_tag.next = self.generation[0].q.val() | self.slot_tag[0].val();
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             if self.tail.val().index() == s {
                 self.open_tag.next = self.generation[s].q.val() | self.slot_tag[s].val();
             }
@@ -411,7 +411,7 @@ impl Logic for BatchTable {
         self.head_value.next = self.value[0].q.val();
         self.head_epoch.next = self.batch_epoch[0].q.val();
         self.head_status.next = self.status[0].q.val();
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             if self.head.q.val().index() == s {
                 self.head_done.next = self.state[s].q.val() == self.state_done.val();
                 self.head_n.next = self.n[s].q.val();
@@ -425,7 +425,7 @@ impl Logic for BatchTable {
         self.resend_valid.next = false;
         self.resend_tag.next = self.generation[0].q.val() | self.slot_tag[0].val();
         self.resend_count.next = self.total[0].q.val();
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             if self.state[s].q.val() == self.state_resend.val() {
                 self.resend_valid.next = self.active.val();
                 self.resend_tag.next = self.generation[s].q.val() | self.slot_tag[s].val();
@@ -441,7 +441,7 @@ impl Logic for BatchTable {
         // ---- Updates. ----
         self.open_slot.next = self.head.q.val() + self.used.q.val().get_bits::<SLOT_BITS>(0);
         self.resend_slot.next = self.zero_slot.val();
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             if self.state[s].q.val() == self.state_resend.val() {
                 self.resend_slot.next = self.slot_id[s].val();
             }
@@ -460,7 +460,7 @@ impl Logic for BatchTable {
         self.a_epoch.d.next = self.rsp_epoch.val();
         self.a_reason.d.next = self.rsp_reason.val();
         self.a_value.d.next = self.rsp_value.val();
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             self.a_tag_ok[s].d.next =
                 self.rsp_tag.val() == (self.generation[s].q.val() | self.slot_tag[s].val());
             self.a_count_ok[s].d.next = self.rsp_count.val() == self.total[s].q.val();
@@ -474,7 +474,7 @@ impl Logic for BatchTable {
         self.is_answer.next = self.a_answer.q.val();
         self.epoch_ok.next = self.a_epoch_ok.q.val();
         self.outstanding.next = false;
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             if self.rsp_slot.val().index() == s {
                 self.outstanding.next = ((self.state[s].q.val() == self.state_waiting.val())
                     || (self.state[s].q.val() == self.state_resend.val()))
@@ -514,7 +514,7 @@ impl Logic for BatchTable {
         }
 
         // Per slot; a later rule overrides an earlier one in the same clock.
-        for s in 0..4 {
+        for s in 0..BATCH_SLOTS {
             // Timer: restarts while the REQ sits in the output register, then counts down.
             if self.state[s].q.val() == self.state_waiting.val() {
                 if self.hold.val() && (self.hold_slot.val().index() == s) {

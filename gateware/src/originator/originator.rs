@@ -334,7 +334,7 @@ impl Logic for Originator {
         // its own copy of `slot_ok`: Verilator orders an `always` block's statements in
         // groups linked by the locals they share, and a group that read the arbiter's
         // `take` and wrote its `enable` would be a combinational loop (UNOPTFLAT).
-        for q in 0..4 {
+        for q in 0..QUEUES {
             self.arbiter.request[q].next = self.req_valid[q].val();
         }
         self.take_slot_ok.next = self.batches.can_open.val()
@@ -350,7 +350,7 @@ impl Logic for Originator {
         self.log.in_queue.next = self.arbiter.grant.val();
         self.log.in_tag.next = self.req_tag[0].val();
         self.log.in_count.next = self.req_count[0].val();
-        for q in 0..4 {
+        for q in 0..QUEUES {
             self.req_ready[q].next = false;
             if self.arbiter.grant.val().index() == q {
                 self.req_ready[q].next = self.arbiter.take.val();

@@ -21,8 +21,8 @@ mod hosts;
 
 pub use hosts::{CardStatus, Status, DEAD_READ};
 
+use crate::card::{make_card, ModelKind};
 use crate::faults::Event;
-use crate::model::{make_card, ModelKind};
 use anyhow::{bail, Context, Result};
 use seqfab_testbench::cluster::Cluster;
 use seqfab_testbench::pins::CardModel;

@@ -11,12 +11,10 @@
 //!
 //! Names of array and interface ports contain `$` (`taps$0`, `mmio$addr`). This parser
 //! reads that form (and tolerates `signed`, several names per declaration and arbitrary
-//! whitespace); it does not try to be a Verilog front end. The build script uses it to
-//! generate the Verilator shim, and it is public so that other checks (for example "every
-//! top-level port has a pin", STYLE.md 8) read ports the same way.
-//!
-//! This file is compiled twice: into the library and, through `#[path]`, into
-//! `build.rs`. It must stay free of dependencies.
+//! whitespace); it does not try to be a Verilog front end. It lives beside the generator
+//! so that every reader of the generated Verilog reads ports the same way: the simulator's
+//! build script (the Verilator shim) and the boards' "every top-level port has a pin"
+//! check (STYLE.md 8).
 
 use std::fmt;
 

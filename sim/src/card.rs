@@ -6,35 +6,28 @@
 //! equivalence test compares.
 
 use crate::models::card::Model;
-use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
+use seqfab_testbench::pins::{
+    bytes_from_words, words_from_bytes, CardInputs, CardModel, CardOutputs, MacIn, MacOut,
+};
 use std::path::PathBuf;
 
-/// Which simulator runs the cards.
-#[derive(Clone, Debug)]
-pub enum ModelKind {
-    /// Verilator; `vcd` traces node 0's card.
-    Verilator {
-        vcd: Option<PathBuf>,
-    },
+/// Which simulator runs the cards (also the command line's `--model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Simulator {
+    /// The card core's Verilog under Verilator (fast).
+    Verilator,
+    /// The card core in rust-hdl's own simulator (slow; the reference).
     RustHdl,
 }
 
-fn words<const W: usize>(bytes: &[u8]) -> [u64; W] {
-    let mut w = [0u64; W];
-    for (k, chunk) in bytes.chunks(8).enumerate().take(W) {
-        let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
-        w[k] = u64::from_le_bytes(b);
-    }
-    w
-}
-
-fn bytes<const B: usize, const W: usize>(words: [u64; W]) -> [u8; B] {
-    let mut out = [0u8; B];
-    for (k, chunk) in out.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&words[k].to_le_bytes()[..chunk.len()]);
-    }
-    out
+/// The cards a cluster is built from: the simulator, and for Verilator an optional VCD
+/// trace of node 0's card.
+#[derive(Clone, Debug)]
+pub struct ModelKind {
+    pub simulator: Simulator,
+    /// Trace node 0's card here (Verilator only: rust-hdl's simulator writes no VCD, and
+    /// the command line refuses `--vcd` with it).
+    pub vcd: Option<PathBuf>,
 }
 
 /// The card core under Verilator.
@@ -64,7 +57,7 @@ impl VerilatedCard {
 macro_rules! mac_ports {
     ($m:expr, $input:expr, $set_data:ident, $set_valid:ident, $set_last:ident, $set_bytes:ident, $set_tx_ready:ident, $set_link:ident) => {{
         let i: &MacIn = $input;
-        $m.$set_data(&words::<8>(&i.rx_data));
+        $m.$set_data(&words_from_bytes::<8>(&i.rx_data));
         $m.$set_valid(i.rx_valid as u64);
         $m.$set_last(i.rx_last as u64);
         $m.$set_bytes(i.rx_bytes as u64);
@@ -76,7 +69,7 @@ macro_rules! mac_ports {
 macro_rules! mac_out {
     ($m:expr, $data:ident, $valid:ident, $last:ident, $bytes:ident, $rx_ready:ident) => {
         MacOut {
-            tx_data: bytes::<64, 8>($m.$data()),
+            tx_data: bytes_from_words::<64>(&$m.$data()),
             tx_valid: $m.$valid() != 0,
             tx_last: $m.$last() != 0,
             tx_bytes: $m.$bytes() as u8,
@@ -120,7 +113,7 @@ impl CardModel for VerilatedCard {
             mmio_rdata: m.get_mmio_rdata(),
             mmio_rvalid: m.get_mmio_rvalid() != 0,
             dma_addr: m.get_dma_addr(),
-            dma_data: bytes::<32, 4>(m.get_dma_data()),
+            dma_data: bytes_from_words::<32>(&m.get_dma_data()),
             dma_valid: m.get_dma_valid() != 0,
             irq: {
                 let lines = m.get_irq();
@@ -150,14 +143,14 @@ impl CardModel for VerilatedCard {
 
 /// A card of the chosen kind, boxed so a cluster can hold either.
 pub fn make_card(kind: &ModelKind, node: usize) -> Result<Box<dyn CardModel>, crate::Error> {
-    Ok(match kind {
-        ModelKind::Verilator { vcd } => {
+    Ok(match kind.simulator {
+        Simulator::Verilator => {
             let mut card = VerilatedCard::new();
-            if let (0, Some(path)) = (node, vcd) {
+            if let (0, Some(path)) = (node, &kind.vcd) {
                 card.trace_to(path)?;
             }
             Box::new(card)
         }
-        ModelKind::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
+        Simulator::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
     })
 }

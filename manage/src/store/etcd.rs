@@ -268,24 +268,19 @@ impl Store for EtcdStore {
             return Ok(true);
         }
         self.token = None;
-        let deadline = Instant::now() + wait;
-        loop {
+        super::retry_until(wait, RETRY, || {
             let lease = self.ensure_lease()?;
-            if let Some(token) = self.try_lead(lease)? {
-                self.token = Some(token);
-                if let Some(l) = &self.lease {
-                    let mut life = l.life();
-                    life.token = Some(token);
-                    life.lost = false;
-                }
-                return Ok(true);
-            }
-            let now = Instant::now();
-            if now >= deadline {
+            let Some(token) = self.try_lead(lease)? else {
                 return Ok(false);
+            };
+            self.token = Some(token);
+            if let Some(l) = &self.lease {
+                let mut life = l.life();
+                life.token = Some(token);
+                life.lost = false;
             }
-            std::thread::sleep(RETRY.min(deadline - now));
-        }
+            Ok(true)
+        })
     }
 
     fn is_leader(&mut self) -> bool {

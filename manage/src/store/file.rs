@@ -19,7 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// First line of a state file. The number is the format version: a file of another
 /// version is refused (Corrupt), never guessed at.
@@ -164,17 +164,7 @@ impl Drop for FileStore {
 
 impl Store for FileStore {
     fn campaign(&mut self, wait: Duration) -> Result<bool> {
-        let deadline = Instant::now() + wait;
-        loop {
-            if self.is_leader() || self.try_lock()? {
-                return Ok(true);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(false);
-            }
-            std::thread::sleep(RETRY.min(deadline - now));
-        }
+        super::retry_until(wait, RETRY, || Ok(self.is_leader() || self.try_lock()?))
     }
 
     fn is_leader(&mut self) -> bool {

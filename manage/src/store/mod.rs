@@ -27,7 +27,7 @@ pub use file::FileStore;
 pub use mem::MemStore;
 
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Everything the manager must not lose. The cards hold the rest (counters, stored
 /// values, leases), which is why this is small.
@@ -123,4 +123,24 @@ pub trait Store: Send {
     /// and nothing is written. When this returns `Ok`, the state survives a crash of
     /// this process and of its host.
     fn save(&mut self, state: &ClusterState) -> Result<()>;
+}
+
+/// A campaign's loop: tries `attempt` until it succeeds or `wait` has passed (at least
+/// once, even with no wait), pausing `every` between tries.
+fn retry_until(
+    wait: Duration,
+    every: Duration,
+    mut attempt: impl FnMut() -> Result<bool>,
+) -> Result<bool> {
+    let deadline = Instant::now() + wait;
+    loop {
+        if attempt()? {
+            return Ok(true);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(every.min(deadline - now));
+    }
 }

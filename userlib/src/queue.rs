@@ -431,34 +431,8 @@ mod tests {
     use crate::port::Health;
     use seqfab_driver::irq::Interrupt;
 
-    /// A port for tests that drive the cells directly: no ring, no interrupt.
-    struct NoPort;
-
-    impl Port for NoPort {
-        fn device(&self) -> &str {
-            "none"
-        }
-        fn queues(&self) -> Vec<usize> {
-            vec![0]
-        }
-        fn doorbell(&self, _: usize, _: u32, _: u16) -> seqfab_driver::Result<()> {
-            Ok(())
-        }
-        fn completion(&self, _: usize, _: u64) -> seqfab_driver::Result<Option<Completion>> {
-            Ok(None)
-        }
-        fn arm_irq(&self, _: usize) -> seqfab_driver::Result<()> {
-            Ok(())
-        }
-        fn irq(&self, _: usize) -> seqfab_driver::Result<&Interrupt> {
-            Err(seqfab_driver::Error::BadParameter("no interrupt".into()))
-        }
-        fn health(&self) -> Health {
-            Health::Alive
-        }
-    }
-
-    /// A port with a ring: entry `i` is whatever the test put there.
+    /// A port with a ring: entry `i` is whatever the test put there (nothing, for the
+    /// tests that drive the cells directly); no interrupt.
     struct RingPort(std::sync::Mutex<Vec<Option<Completion>>>);
 
     impl RingPort {
@@ -553,11 +527,11 @@ mod tests {
         assert_eq!(q.claim(), None, "a full queue refuses a claim");
         assert_eq!(q.outstanding(), CELLS);
         // Out of order: the last claim is answered first.
-        q.deliver(&NoPort, &completion(claims[CELLS - 1] as u16, 99));
+        q.deliver(&RingPort::new(), &completion(claims[CELLS - 1] as u16, 99));
         assert_eq!(q.take(claims[0]), None);
         assert_eq!(q.take(claims[CELLS - 1]).unwrap().value, 99);
         assert_eq!(q.claim(), None, "cell 0 still serves claim 0");
-        q.deliver(&NoPort, &completion(0, 5));
+        q.deliver(&RingPort::new(), &completion(0, 5));
         assert_eq!(q.take(0).unwrap().value, 5);
         assert_eq!(
             q.claim(),
@@ -565,7 +539,7 @@ mod tests {
             "cell 0 is free for claim CELLS"
         );
         // A duplicate answer is a stray, not a second delivery.
-        q.deliver(&NoPort, &completion(0, 5));
+        q.deliver(&RingPort::new(), &completion(0, 5));
         assert_eq!(q.stats.strays.load(Ordering::Relaxed), 1);
     }
 
@@ -575,7 +549,7 @@ mod tests {
         let n = q.claim().unwrap();
         assert_eq!(q.abandon(n), None);
         assert_eq!(q.outstanding(), 0);
-        q.deliver(&NoPort, &completion(n as u16, 7));
+        q.deliver(&RingPort::new(), &completion(n as u16, 7));
         assert_eq!(q.take(n), None, "an abandoned answer is never delivered");
         // The cell serves claim n + CELLS now.
         for _ in 1..CELLS {
@@ -584,7 +558,7 @@ mod tests {
         assert_eq!(q.claim(), Some(n + CELLS as u64));
         // Abandoning after the answer came returns it.
         let m = 1;
-        q.deliver(&NoPort, &completion(m as u16, 11));
+        q.deliver(&RingPort::new(), &completion(m as u16, 11));
         assert_eq!(q.abandon(m).unwrap().value, 11);
     }
 }

@@ -134,6 +134,7 @@ pub struct Manager<R> {
     fsm: State<R>,
     /// The unit of the clock the events are stamped with ([`Cards::unit`]).
     unit: &'static str,
+    patience: Option<u64>,
 }
 
 impl<R: Copy + std::fmt::Debug> Manager<R> {
@@ -214,7 +215,14 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
             last_poll: vec![[None; POLLED.len()]; nodes],
             fsm,
             unit: "cycle",
+            patience: None,
         }
+    }
+
+    /// How long a new primary may take to show its epoch before the promotion is given
+    /// up (in the clock's units; default [`PROMOTE_PATIENCE`] polls).
+    pub fn set_promote_patience(&mut self, patience: u64) {
+        self.patience = Some(patience);
     }
 
     /// The lease quorum this manager puts in every CONFIG.
@@ -361,6 +369,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
         }
         self.unit = c.unit();
         let now = c.now();
+        let patience = self.patience.unwrap_or(PROMOTE_PATIENCE * self.poll_period);
         if !self.store.is_leader() {
             self.event(now, "no longer the leader: manager stops".into());
             self.stopped = true;
@@ -429,7 +438,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                 if let Some(id) = *counter_read {
                     if let Some(counter) = c.result(p, id) {
                         self.commit(c, new, counter);
-                    } else if now > *since + PROMOTE_PATIENCE * self.poll_period {
+                    } else if now > *since + patience {
                         self.abandon(now, new);
                     }
                     return;
@@ -443,7 +452,7 @@ impl<R: Copy + std::fmt::Debug> Manager<R> {
                         }
                     }
                 }
-                if now > *since + PROMOTE_PATIENCE * self.poll_period {
+                if now > *since + patience {
                     self.abandon(now, new);
                 } else if epoch_read.is_none() && now >= *next_read {
                     // The CONFIG may have been lost: send it again with the read.

@@ -20,6 +20,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How long a new primary's host may take to show the new epoch before the manager
+/// gives the promotion up: the card adopts it within microseconds, but the CONFIG and
+/// the reads go through processes that a loaded host can delay by far more than a poll.
+const PROMOTE_PATIENCE_MS: u64 = 5000;
+
 /// Where the durable state lives.
 #[derive(Clone, Debug)]
 pub enum StoreSpec {
@@ -292,6 +297,7 @@ fn lead(
                 }
                 let state = Manager::<u64>::initial_state(nodes, i.primary, i.secondary, i.window);
                 let mut m = Manager::resume(shared.opts.node as usize, store, state, poll_ms);
+                m.set_promote_patience(PROMOTE_PATIENCE_MS);
                 m.configure(&mut cards);
                 let ok = !m.stopped();
                 let _ = a.reply.send(if ok {
@@ -329,7 +335,8 @@ fn lead(
             ""
         }
     ));
-    let m = Manager::resume(shared.opts.node as usize, store, state, poll_ms);
+    let mut m = Manager::resume(shared.opts.node as usize, store, state, poll_ms);
+    m.set_promote_patience(PROMOTE_PATIENCE_MS);
     manage(m, cards, stop, role, asks, me)
 }
 
@@ -359,6 +366,8 @@ fn manage(
                     .map(|()| format!("{c:?}: accepted, acted on at the next poll"))
                     .map_err(|e| (409, e.to_string(), None)),
             };
+            // What a caller reads after this answer includes the command's effect.
+            role.publish(|v| v.state = Some(m.state().clone()));
             let _ = a.reply.send(answer);
         }
         m.tick(&mut cards);

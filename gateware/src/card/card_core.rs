@@ -14,7 +14,6 @@ use crate::fabric::lease::LeaseKeeper;
 use crate::fabric::liveness::LivenessTracker;
 use crate::fabric::rx_deframer::RxDeframer;
 use crate::fabric::tx_framer::TxFramer;
-use crate::fifo::Fifo;
 use crate::frame::FrameFields;
 use crate::host::completion_writer::CompletionWriter;
 use crate::host::dma_arbiter::DmaArbiter;
@@ -23,6 +22,7 @@ use crate::host::regfile::RegFile;
 use crate::host::request_queue::RequestQueue;
 use crate::host::stat;
 use crate::originator::originator::Originator;
+use crate::widgets::Fifo;
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::QUEUES;
 

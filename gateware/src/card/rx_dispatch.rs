@@ -17,7 +17,7 @@
 //! and originator arbiters rotate priority after every grant, so no source starves.
 
 use crate::frame::{type_code, FrameFields};
-use crate::skid_buffer::SkidBuffer;
+use crate::widgets::SkidBuffer;
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::FrameType;
 

@@ -1,7 +1,7 @@
 //! The sequence engine: the generator logic of a card (primary and secondary roles).
 //!
 //! [`SequenceEngine`] is the block the card core instantiates; [`RspGate`] and
-//! [`AsyncRam`] are its parts (the skid buffer it uses is [`crate::skid_buffer`]). See docs/gateware.md for where the engine sits in the card.
+//! [`AsyncRam`] are its parts (the skid buffer it uses is [`crate::widgets::SkidBuffer`]). See docs/gateware.md for where the engine sits in the card.
 
 pub mod async_ram;
 pub mod rsp_gate;

@@ -5,24 +5,20 @@
 //! frame, and the answer (one range, or one NACK) is split back into one completion per
 //! request, in the order the requests arrived. [`Originator`] composes:
 //!
-//! - [`RoundRobin`]: picks the queue whose request enters the open batch this clock;
+//! - [`crate::widgets::RoundRobin`]: picks the queue whose request enters the open batch this clock;
 //! - [`RequestLog`]: every accepted request's (queue, tag, count), in arrival order;
 //! - [`BatchTable`]: the REQ frames in flight (tags, timers, retries, answers);
 //! - [`Splitter`]: walks the oldest answered batch and emits its completions;
-//! - [`FramePack`] and [`ZeroExtend`]: lint-clean replacements for rust-hdl's struct field
+//! - [`crate::widgets::FramePack`] and [`crate::widgets::ZeroExtend`]: lint-clean replacements for rust-hdl's struct field
 //!   assignment and `bit_cast` widening.
 
 pub mod batch_table;
-pub mod frame_pack;
 #[allow(clippy::module_inception)]
 pub mod originator;
 pub mod request_log;
-pub mod round_robin;
 pub mod splitter;
 
 pub use batch_table::{BatchTable, SlotState};
-pub use frame_pack::FramePack;
 pub use originator::Originator;
 pub use request_log::RequestLog;
-pub use round_robin::RoundRobin;
 pub use splitter::Splitter;

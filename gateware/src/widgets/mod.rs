@@ -1,0 +1,19 @@
+//! Generic blocks the card is built from, none of them specific to seqfab: the stream
+//! interface, storage (FIFO, skid buffer), arbitration and bit plumbing that rust-hdl
+//! cannot write lint-clean by itself. One widget per file, named after it; the block
+//! folders (`host/`, `originator/`, `engine/`, `fabric/`, `card/`) hold only seqfab's
+//! own logic.
+
+pub mod fifo;
+pub mod frame_pack;
+pub mod round_robin;
+pub mod skid_buffer;
+pub mod stream;
+pub mod zero_extend;
+
+pub use fifo::Fifo;
+pub use frame_pack::FramePack;
+pub use round_robin::RoundRobin;
+pub use skid_buffer::SkidBuffer;
+pub use stream::{StreamSink, StreamSource};
+pub use zero_extend::ZeroExtend;

@@ -19,6 +19,7 @@
 
 pub mod completion_writer;
 pub mod dma_arbiter;
+pub mod dma_write;
 pub mod mirror_writer;
 pub mod queue_regs;
 pub mod regfile;
@@ -29,6 +30,7 @@ pub mod words;
 
 pub use completion_writer::CompletionWriter;
 pub use dma_arbiter::DmaArbiter;
+pub use dma_write::DmaWrite;
 pub use mirror_writer::MirrorWriter;
 pub use queue_regs::QueueRegs;
 pub use regfile::RegFile;

@@ -8,7 +8,7 @@
 
 use super::rx_dispatch::RxDispatch;
 use super::tx_router::TxRouter;
-use crate::engine::sequence_engine::SequenceEngine;
+use crate::engine::{EngineStatus, SequenceEngine};
 use crate::fabric::heartbeat::HeartbeatTimer;
 use crate::fabric::lease::LeaseKeeper;
 use crate::fabric::liveness::LivenessTracker;
@@ -16,13 +16,14 @@ use crate::fabric::rx_deframer::RxDeframer;
 use crate::fabric::tx_framer::TxFramer;
 use crate::frame::FrameFields;
 use crate::host::completion_writer::CompletionWriter;
-use crate::host::dma_arbiter::DmaArbiter;
 use crate::host::mirror_writer::MirrorWriter;
 use crate::host::regfile::RegFile;
 use crate::host::request_queue::RequestQueue;
 use crate::host::stat;
+use crate::host::DmaWrite;
 use crate::originator::originator::Originator;
-use crate::widgets::Fifo;
+use crate::originator::Completion;
+use crate::widgets::{Fifo, StreamArbiter2, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::QUEUES;
 
@@ -68,20 +69,6 @@ pub struct IrqLines {
     pub q3: Bit,
 }
 const _: () = assert!(QUEUES == 4, "IrqLines has one line per queue");
-
-/// The engine's state as the register file shows it (`STATUS`, `EPOCH`, `COUNTER`, ...).
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-pub struct EngineStatus {
-    pub epoch: Bits<32>,
-    pub primary_id: Bits<8>,
-    pub secondary_id: Bits<8>,
-    pub counter: Bits<64>,
-    pub limit: Bits<64>,
-    pub stored: Bits<64>,
-    pub is_primary: Bit,
-    pub is_secondary: Bit,
-    pub configured: Bit,
-}
 
 /// What the originator needs of the card's configuration and roles.
 #[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
@@ -151,7 +138,7 @@ pub struct CardCore {
     engine: SequenceEngine,
     mirror: MirrorWriter,
     completions: CompletionWriter,
-    dma: DmaArbiter,
+    dma: StreamArbiter2<DmaWrite>,
     rx_x: RxDeframer,
     rx_y: RxDeframer,
     tx_x: TxFramer,
@@ -181,8 +168,6 @@ pub struct CardCore {
     unused_fifo_fill: Signal<Local, Bits<16>>,
     link_x: Signal<Local, bool>,
     link_y: Signal<Local, bool>,
-    rx_overflow_x: Signal<Local, bool>,
-    rx_overflow_y: Signal<Local, bool>,
     any_doorbell: Signal<Local, bool>,
     any_doorbell_drop: Signal<Local, bool>,
     one: Constant<Bits<2>>,
@@ -242,8 +227,6 @@ impl CardCore {
             unused_fifo_fill: Default::default(),
             link_x: Default::default(),
             link_y: Default::default(),
-            rx_overflow_x: Default::default(),
-            rx_overflow_y: Default::default(),
             any_doorbell: Default::default(),
             any_doorbell_drop: Default::default(),
             one: Constant::new(1.into()),
@@ -303,30 +286,14 @@ impl Logic for CardCore {
         self.mmio_rvalid.next = self.regs.mmio_rvalid.val();
         self.link_x.next = self.x.link_up.val() & self.regs.plane_x_en.val();
         self.link_y.next = self.y.link_up.val() & self.regs.plane_y_en.val();
-        self.status_copy.d.next.epoch = self.engine.epoch.val();
-        self.status_copy.d.next.primary_id = self.engine.primary_id.val();
-        self.status_copy.d.next.secondary_id = self.engine.secondary_id.val();
-        self.status_copy.d.next.counter = self.engine.counter.val();
-        self.status_copy.d.next.limit = self.engine.limit.val();
-        self.status_copy.d.next.stored = self.engine.stored.val();
-        self.status_copy.d.next.is_primary = self.engine.is_primary.val();
-        self.status_copy.d.next.is_secondary = self.engine.is_secondary.val();
-        self.status_copy.d.next.configured = self.engine.configured.val();
-        self.regs.epoch.next = self.status_copy.q.val().epoch;
-        self.regs.primary_id.next = self.status_copy.q.val().primary_id;
-        self.regs.secondary_id.next = self.status_copy.q.val().secondary_id;
-        self.regs.counter.next = self.status_copy.q.val().counter;
-        self.regs.limit.next = self.status_copy.q.val().limit;
-        self.regs.stored.next = self.status_copy.q.val().stored;
-        self.regs.is_primary.next = self.status_copy.q.val().is_primary;
-        self.regs.is_secondary.next = self.status_copy.q.val().is_secondary;
-        self.regs.configured.next = self.status_copy.q.val().configured;
+        self.status_copy.d.next = self.engine.status.val();
+        self.regs.status.next = self.status_copy.q.val();
         self.regs.live_x.next = self.live_x.live.val();
         self.regs.live_y.next = self.live_y.live.val();
         self.regs.link_x.next = self.link_x.val();
         self.regs.link_y.next = self.link_y.val();
 
-        // ---- Request queues -> originator ----
+        // ---- Doorbells -> request queues -> originator ----
         self.any_doorbell.next = false;
         self.any_doorbell_drop.next = false;
         for q in 0..QUEUES {
@@ -338,10 +305,10 @@ impl Logic for CardCore {
             self.regs.q_fill[q].next = self.queues[q].fill.val();
             self.regs.q_full[q].next = self.queues[q].full.val();
             self.regs.q_overflow[q].next = self.queues[q].overflow.val();
-            self.originator.req_valid[q].next = self.queues[q].req_valid.val();
-            self.originator.req_count[q].next = self.queues[q].req_count.val();
-            self.originator.req_tag[q].next = self.queues[q].req_tag.val();
-            self.queues[q].req_ready.next = self.originator.req_ready[q].val();
+            // (`join` takes no loop-indexed paths, so the queue streams are wired out.)
+            self.originator.requests_in[q].data.next = self.queues[q].requests_out.data.val();
+            self.originator.requests_in[q].valid.next = self.queues[q].requests_out.valid.val();
+            self.queues[q].requests_out.ready.next = self.originator.requests_in[q].ready.val();
             if self.queues[q].accepted.val() {
                 self.any_doorbell.next = true;
             }
@@ -351,9 +318,9 @@ impl Logic for CardCore {
         }
         self.orig_config.d.next.node_id = self.regs.node_id.val();
         self.orig_config.d.next.enabled = self.regs.enable.val();
-        self.orig_config.d.next.epoch = self.engine.epoch.val();
-        self.orig_config.d.next.primary_id = self.engine.primary_id.val();
-        self.orig_config.d.next.configured = self.engine.configured.val();
+        self.orig_config.d.next.epoch = self.engine.status.val().epoch;
+        self.orig_config.d.next.primary_id = self.engine.status.val().primary_id;
+        self.orig_config.d.next.configured = self.engine.status.val().configured;
         self.orig_config.d.next.request_timeout = self.regs.request_timeout.val();
         self.orig_config.d.next.max_retries = self.regs.max_retries.val();
         self.originator.node_id.next = self.orig_config.q.val().node_id;
@@ -366,14 +333,10 @@ impl Logic for CardCore {
         self.originator.soft_reset.next = self.regs.soft_reset.val();
 
         // ---- Completions and the state mirror -> DMA ----
-        self.completions.cpl_valid.next = self.originator.cpl_valid.val();
-        self.originator.cpl_ready.next = self.completions.cpl_ready.val();
-        self.completions.cpl_queue.next = self.originator.cpl_queue.val();
-        self.completions.cpl_value.next = self.originator.cpl_value.val();
-        self.completions.cpl_count.next = self.originator.cpl_count.val();
-        self.completions.cpl_epoch.next = self.originator.cpl_epoch.val();
-        self.completions.cpl_tag.next = self.originator.cpl_tag.val();
-        self.completions.cpl_status.next = self.originator.cpl_status.val();
+        StreamSource::<Completion>::join(
+            &mut self.originator.completions_out,
+            &mut self.completions.completions_in,
+        );
         for q in 0..QUEUES {
             self.completions.ring_base[q].next = self.regs.ring_base[q].val();
             self.completions.ring_log2[q].next = self.regs.ring_log2[q].val();
@@ -388,71 +351,59 @@ impl Logic for CardCore {
         self.irq_lines.next.q2 = self.completions.irq[2].val();
         self.irq_lines.next.q3 = self.completions.irq[3].val();
         self.irq.next = self.irq_lines.val().into();
-        self.mirror.counter.next = self.engine.counter.val();
-        self.mirror.stored.next = self.engine.stored.val();
-        self.mirror.limit.next = self.engine.limit.val();
-        self.mirror.epoch.next = self.engine.epoch.val();
+        self.mirror.counter.next = self.engine.status.val().counter;
+        self.mirror.stored.next = self.engine.status.val().stored;
+        self.mirror.limit.next = self.engine.status.val().limit;
+        self.mirror.epoch.next = self.engine.status.val().epoch;
         self.mirror.mirror_addr.next = self.regs.mirror_addr.val();
         self.engine.mirrored_stored.next = self.mirror.mirrored_stored.val();
         self.engine.mirror_on.next = self.mirror.mirror_on.val();
-        self.dma.a_addr.next = self.completions.dma_addr.val();
-        self.dma.a_data.next = self.completions.dma_data.val();
-        self.dma.a_valid.next = self.completions.dma_valid.val();
-        self.completions.dma_ready.next = self.dma.a_ready.val();
-        self.dma.b_addr.next = self.mirror.dma_addr.val();
-        self.dma.b_data.next = self.mirror.dma_data.val();
-        self.dma.b_valid.next = self.mirror.dma_valid.val();
-        self.mirror.dma_ready.next = self.dma.b_ready.val();
-        self.dma_addr.next = self.dma.dma_addr.val();
-        self.dma_data.next = self.dma.dma_data.val();
-        self.dma_valid.next = self.dma.dma_valid.val();
-        self.dma.dma_ready.next = self.dma_ready.val();
+        StreamSource::<DmaWrite>::join(&mut self.completions.dma_out, &mut self.dma.a_in);
+        StreamSource::<DmaWrite>::join(&mut self.mirror.dma_out, &mut self.dma.b_in);
+        // The host port's DMA master is flat at the core's edge (board tops bind it).
+        self.dma_addr.next = self.dma.beats_out.data.val().addr;
+        self.dma_data.next = self.dma.beats_out.data.val().data;
+        self.dma_valid.next = self.dma.beats_out.valid.val();
+        self.dma.beats_out.ready.next = self.dma_ready.val();
 
         // ---- Engine ----
         self.engine.node_id.next = self.regs.node_id.val();
         self.engine.enabled.next = self.regs.enable.val();
 
-        // ---- Fabric receive: deframers -> receive FIFOs ----
-        self.rx_x.rx_data.next = self.x.rx_data.val();
-        self.rx_x.rx_valid.next = self.x.rx_valid.val() & self.link_x.val();
-        self.rx_x.rx_last.next = self.x.rx_last.val();
-        self.rx_x.rx_bytes.next = self.x.rx_bytes.val();
+        // ---- Fabric receive: MAC -> deframers -> receive FIFOs ----
+        // The MAC ports are flat at the core's edge (board tops and simulators bind them).
+        self.rx_x.beats_in.data.next.data = self.x.rx_data.val();
+        self.rx_x.beats_in.data.next.last = self.x.rx_last.val();
+        self.rx_x.beats_in.data.next.bytes = self.x.rx_bytes.val();
+        self.rx_x.beats_in.valid.next = self.x.rx_valid.val() & self.link_x.val();
+        self.x.rx_ready.next = self.rx_x.beats_in.ready.val();
         self.rx_x.node_id.next = self.regs.node_id.val();
-        self.x.rx_ready.next = self.rx_x.rx_ready.val();
-        self.rxq_x.data_in.next = self.rx_x.frame.val();
-        self.rxq_x.write.next = self.rx_x.frame_valid.val() & !self.rxq_x.full.val();
-        self.rx_overflow_x.next = self.rx_x.frame_valid.val() & self.rxq_x.full.val();
-        self.rx_y.rx_data.next = self.y.rx_data.val();
-        self.rx_y.rx_valid.next = self.y.rx_valid.val() & self.link_y.val();
-        self.rx_y.rx_last.next = self.y.rx_last.val();
-        self.rx_y.rx_bytes.next = self.y.rx_bytes.val();
+        StreamSource::<FrameFields>::join(&mut self.rx_x.frames_out, &mut self.rxq_x.beats_in);
+        self.rx_y.beats_in.data.next.data = self.y.rx_data.val();
+        self.rx_y.beats_in.data.next.last = self.y.rx_last.val();
+        self.rx_y.beats_in.data.next.bytes = self.y.rx_bytes.val();
+        self.rx_y.beats_in.valid.next = self.y.rx_valid.val() & self.link_y.val();
+        self.y.rx_ready.next = self.rx_y.beats_in.ready.val();
         self.rx_y.node_id.next = self.regs.node_id.val();
-        self.y.rx_ready.next = self.rx_y.rx_ready.val();
-        self.rxq_y.data_in.next = self.rx_y.frame.val();
-        self.rxq_y.write.next = self.rx_y.frame_valid.val() & !self.rxq_y.full.val();
-        self.rx_overflow_y.next = self.rx_y.frame_valid.val() & self.rxq_y.full.val();
+        StreamSource::<FrameFields>::join(&mut self.rx_y.frames_out, &mut self.rxq_y.beats_in);
 
         // ---- Dispatch: receive and loopback FIFOs -> engine / originator / mgmt / liveness ----
-        self.dispatch.x_frame.next = self.rxq_x.data_out.val();
-        self.dispatch.x_valid.next = self.rxq_x.valid.val();
-        self.rxq_x.read.next = self.dispatch.x_ready.val();
-        self.dispatch.y_frame.next = self.rxq_y.data_out.val();
-        self.dispatch.y_valid.next = self.rxq_y.valid.val();
-        self.rxq_y.read.next = self.dispatch.y_ready.val();
-        self.dispatch.le_frame.next = self.loop_engine.data_out.val();
-        self.dispatch.le_valid.next = self.loop_engine.valid.val();
-        self.loop_engine.read.next = self.dispatch.le_ready.val();
-        self.dispatch.lh_frame.next = self.loop_host.data_out.val();
-        self.dispatch.lh_valid.next = self.loop_host.valid.val();
-        self.loop_host.read.next = self.dispatch.lh_ready.val();
-        self.engine.in_frame.next = self.dispatch.eng_frame.val();
-        self.engine.in_valid.next = self.dispatch.eng_valid.val();
-        self.dispatch.eng_ready.next = self.engine.in_ready.val();
-        self.originator.rsp_frame.next = self.dispatch.orig_frame.val();
-        self.originator.rsp_valid.next = self.dispatch.orig_valid.val();
-        self.dispatch.orig_ready.next = self.originator.rsp_ready.val();
-        self.regs.mgmt_rx.next = self.dispatch.mgmt_frame.val();
-        self.regs.mgmt_rx_valid.next = self.dispatch.mgmt_valid.val();
+        StreamSource::<FrameFields>::join(&mut self.rxq_x.beats_out, &mut self.dispatch.from_x);
+        StreamSource::<FrameFields>::join(&mut self.rxq_y.beats_out, &mut self.dispatch.from_y);
+        StreamSource::<FrameFields>::join(
+            &mut self.loop_engine.beats_out,
+            &mut self.dispatch.from_loop_engine,
+        );
+        StreamSource::<FrameFields>::join(
+            &mut self.loop_host.beats_out,
+            &mut self.dispatch.from_loop_host,
+        );
+        StreamSource::<FrameFields>::join(&mut self.dispatch.to_engine, &mut self.engine.frames_in);
+        StreamSource::<FrameFields>::join(
+            &mut self.dispatch.to_originator,
+            &mut self.originator.answers_in,
+        );
+        StreamSource::<FrameFields>::join(&mut self.dispatch.to_mgmt, &mut self.regs.mgmt_in);
 
         // ---- Liveness ----
         self.heartbeat.period.next = self.regs.heartbeat_period.val();
@@ -471,11 +422,11 @@ impl Logic for CardCore {
         // ---- Lease (docs/leases.md): renewed by heartbeats, gates the engine.
         self.lease_keeper.tick.next = self.heartbeat.tick.val();
         self.lease_keeper.node_id.next = self.regs.node_id.val();
-        self.lease_keeper.epoch.next = self.engine.epoch.val();
-        self.lease_keeper.primary_id.next = self.engine.primary_id.val();
-        self.lease_keeper.configured.next = self.engine.configured.val();
-        self.lease_keeper.quorum.next = self.engine.quorum.val();
-        self.lease_keeper.new_epoch.next = self.engine.new_epoch.val();
+        self.lease_keeper.epoch.next = self.engine.status.val().epoch;
+        self.lease_keeper.primary_id.next = self.engine.status.val().primary_id;
+        self.lease_keeper.configured.next = self.engine.status.val().configured;
+        self.lease_keeper.quorum.next = self.engine.status.val().quorum;
+        self.lease_keeper.new_epoch.next = self.engine.status.val().new_epoch;
         self.lease_keeper.lease_period.next = self.regs.lease_period.val();
         self.lease_keeper.hold_period.next = self.regs.lease_hold.val();
         self.lease_keeper.hb_x.next = self.dispatch.hb_x.val();
@@ -494,7 +445,7 @@ impl Logic for CardCore {
 
         // ---- Transmit: engine / originator / mgmt -> router -> framers or loopbacks ----
         self.router.node_id.next = self.regs.node_id.val();
-        self.router_epoch.d.next = self.engine.epoch.val();
+        self.router_epoch.d.next = self.engine.status.val().epoch;
         self.router.epoch.next = self.router_epoch.q.val();
         self.router.live_x.next = self.live_x.live.val();
         self.router.live_y.next = self.live_y.live.val();
@@ -505,37 +456,35 @@ impl Logic for CardCore {
         self.router.prefer_y.next = self.regs.prefer_y.val();
         self.router.hb_tick.next = self.heartbeat.tick.val();
         self.router.hb_enable.next = self.regs.heartbeat_en.val();
-        self.router.eng_frame.next = self.engine.out_frame.val();
-        self.router.eng_valid.next = self.engine.out_valid.val();
-        self.engine.out_ready.next = self.router.eng_ready.val();
-        self.router.orig_frame.next = self.originator.req_frame.val();
-        self.router.orig_valid.next = self.originator.req_frame_valid.val();
-        self.originator.req_frame_ready.next = self.router.orig_ready.val();
-        self.router.mgmt_frame.next = self.regs.mgmt_tx.val();
-        self.router.mgmt_valid.next = self.regs.mgmt_tx_valid.val();
-        self.regs.mgmt_tx_ready.next = self.router.mgmt_ready.val();
-        self.loop_engine.data_in.next = self.router.le_frame.val();
-        self.loop_engine.write.next = self.router.le_valid.val() & !self.loop_engine.full.val();
-        self.router.le_ready.next = !self.loop_engine.full.val();
-        self.loop_host.data_in.next = self.router.lh_frame.val();
-        self.loop_host.write.next = self.router.lh_valid.val() & !self.loop_host.full.val();
-        self.router.lh_ready.next = !self.loop_host.full.val();
-        self.tx_x.frame.next = self.router.x_frame.val();
-        self.tx_x.frame_valid.next = self.router.x_valid.val();
-        self.router.x_ready.next = self.tx_x.frame_ready.val();
-        self.x.tx_data.next = self.tx_x.tx_data.val();
-        self.x.tx_valid.next = self.tx_x.tx_valid.val();
-        self.x.tx_last.next = self.tx_x.tx_last.val();
-        self.x.tx_bytes.next = self.tx_x.tx_bytes.val();
-        self.tx_x.tx_ready.next = self.x.tx_ready.val();
-        self.tx_y.frame.next = self.router.y_frame.val();
-        self.tx_y.frame_valid.next = self.router.y_valid.val();
-        self.router.y_ready.next = self.tx_y.frame_ready.val();
-        self.y.tx_data.next = self.tx_y.tx_data.val();
-        self.y.tx_valid.next = self.tx_y.tx_valid.val();
-        self.y.tx_last.next = self.tx_y.tx_last.val();
-        self.y.tx_bytes.next = self.tx_y.tx_bytes.val();
-        self.tx_y.tx_ready.next = self.y.tx_ready.val();
+        StreamSource::<FrameFields>::join(
+            &mut self.engine.frames_out,
+            &mut self.router.from_engine,
+        );
+        StreamSource::<FrameFields>::join(
+            &mut self.originator.reqs_out,
+            &mut self.router.from_originator,
+        );
+        StreamSource::<FrameFields>::join(&mut self.regs.mgmt_out, &mut self.router.from_mgmt);
+        StreamSource::<FrameFields>::join(
+            &mut self.router.to_loop_engine,
+            &mut self.loop_engine.beats_in,
+        );
+        StreamSource::<FrameFields>::join(
+            &mut self.router.to_loop_host,
+            &mut self.loop_host.beats_in,
+        );
+        StreamSource::<FrameFields>::join(&mut self.router.to_x, &mut self.tx_x.frames_in);
+        StreamSource::<FrameFields>::join(&mut self.router.to_y, &mut self.tx_y.frames_in);
+        self.x.tx_data.next = self.tx_x.beats_out.data.val().data;
+        self.x.tx_last.next = self.tx_x.beats_out.data.val().last;
+        self.x.tx_bytes.next = self.tx_x.beats_out.data.val().bytes;
+        self.x.tx_valid.next = self.tx_x.beats_out.valid.val();
+        self.tx_x.beats_out.ready.next = self.x.tx_ready.val();
+        self.y.tx_data.next = self.tx_y.beats_out.data.val().data;
+        self.y.tx_last.next = self.tx_y.beats_out.data.val().last;
+        self.y.tx_bytes.next = self.tx_y.beats_out.data.val().bytes;
+        self.y.tx_valid.next = self.tx_y.beats_out.valid.val();
+        self.tx_y.beats_out.ready.next = self.y.tx_ready.val();
 
         // ---- Statistics ----
         for k in 0..stat::COUNT {
@@ -626,10 +575,10 @@ impl Logic for CardCore {
         if self.rx_x.drop_dest.val() & self.rx_y.drop_dest.val() {
             self.regs.stat_inc[15].next = self.two.val();
         }
-        if self.rx_overflow_x.val() | self.rx_overflow_y.val() {
+        if self.rx_x.overflow.val() | self.rx_y.overflow.val() {
             self.regs.stat_inc[20].next = self.one.val();
         }
-        if self.rx_overflow_x.val() & self.rx_overflow_y.val() {
+        if self.rx_x.overflow.val() & self.rx_y.overflow.val() {
             self.regs.stat_inc[20].next = self.two.val();
         }
         if self.engine.drop_epoch.val() | self.originator.drop_epoch.val() {

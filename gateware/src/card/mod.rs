@@ -1,6 +1,7 @@
 //! The card: board-independent core and its internal frame routing.
 
 pub mod card_core;
+pub mod frame_class;
 pub mod rx_dispatch;
 pub mod tx_router;
 

@@ -44,10 +44,11 @@
 //! Latency: one clock more than a direct connection (the entry buffer); one frame per
 //! clock per source, sustained.
 
-use super::rx_dispatch::{FrameArbiter3, FrameClass};
+use super::frame_class::FrameClass;
 use crate::fabric::plane_select::PlaneSelect;
 use crate::frame::{type_code, FrameFields};
 use crate::widgets::SkidBuffer;
+use crate::widgets::{FrameArbiter3, StreamSink, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::FrameType;
 use seqfab_contract::mac::BROADCAST_NODE;
@@ -144,37 +145,20 @@ pub struct TxRouter {
     /// Heartbeat period tick, and whether heartbeats are on.
     pub hb_tick: Signal<In, bool>,
     pub hb_enable: Signal<In, bool>,
-    /// From the sequence engine.
-    pub eng_frame: Signal<In, FrameFields>,
-    pub eng_valid: Signal<In, bool>,
-    /// A register output.
-    pub eng_ready: Signal<Out, bool>,
-    /// From the originator.
-    pub orig_frame: Signal<In, FrameFields>,
-    pub orig_valid: Signal<In, bool>,
-    /// A register output.
-    pub orig_ready: Signal<Out, bool>,
-    /// From the management window.
-    pub mgmt_frame: Signal<In, FrameFields>,
-    pub mgmt_valid: Signal<In, bool>,
-    /// A register output.
-    pub mgmt_ready: Signal<Out, bool>,
+    /// From the sequence engine (`ready` is a register output).
+    pub from_engine: StreamSink<FrameFields>,
+    /// From the originator (`ready` is a register output).
+    pub from_originator: StreamSink<FrameFields>,
+    /// From the management window (`ready` is a register output).
+    pub from_mgmt: StreamSink<FrameFields>,
     /// To plane X's framer.
-    pub x_frame: Signal<Out, FrameFields>,
-    pub x_valid: Signal<Out, bool>,
-    pub x_ready: Signal<In, bool>,
+    pub to_x: StreamSource<FrameFields>,
     /// To plane Y's framer.
-    pub y_frame: Signal<Out, FrameFields>,
-    pub y_valid: Signal<Out, bool>,
-    pub y_ready: Signal<In, bool>,
+    pub to_y: StreamSource<FrameFields>,
     /// Loopback towards this card's engine.
-    pub le_frame: Signal<Out, FrameFields>,
-    pub le_valid: Signal<Out, bool>,
-    pub le_ready: Signal<In, bool>,
+    pub to_loop_engine: StreamSource<FrameFields>,
     /// Loopback towards this card's originator and management window.
-    pub lh_frame: Signal<Out, FrameFields>,
-    pub lh_valid: Signal<Out, bool>,
-    pub lh_ready: Signal<In, bool>,
+    pub to_loop_host: StreamSource<FrameFields>,
     /// A frame left on the non-preferred plane X / Y (statistics; both may pulse in one
     /// clock).
     pub alternate_x: Signal<Out, bool>,
@@ -224,27 +208,13 @@ impl Default for TxRouter {
             prefer_y: Default::default(),
             hb_tick: Default::default(),
             hb_enable: Default::default(),
-            eng_frame: Default::default(),
-            eng_valid: Default::default(),
-            eng_ready: Default::default(),
-            orig_frame: Default::default(),
-            orig_valid: Default::default(),
-            orig_ready: Default::default(),
-            mgmt_frame: Default::default(),
-            mgmt_valid: Default::default(),
-            mgmt_ready: Default::default(),
-            x_frame: Default::default(),
-            x_valid: Default::default(),
-            x_ready: Default::default(),
-            y_frame: Default::default(),
-            y_valid: Default::default(),
-            y_ready: Default::default(),
-            le_frame: Default::default(),
-            le_valid: Default::default(),
-            le_ready: Default::default(),
-            lh_frame: Default::default(),
-            lh_valid: Default::default(),
-            lh_ready: Default::default(),
+            from_engine: Default::default(),
+            from_originator: Default::default(),
+            from_mgmt: Default::default(),
+            to_x: Default::default(),
+            to_y: Default::default(),
+            to_loop_engine: Default::default(),
+            to_loop_host: Default::default(),
             alternate_x: Default::default(),
             alternate_y: Default::default(),
             plane: Default::default(),
@@ -291,39 +261,39 @@ impl Logic for TxRouter {
         self.plane.enable_y.next = self.enable_y.val();
         self.plane.prefer_y.next = self.prefer_y.val();
 
-        self.route_eng.frame.next = self.eng_frame.val();
+        self.route_eng.frame.next = self.from_engine.data.val();
         self.route_eng.node_id.next = self.node_id.val();
         self.route_eng.use_y.next = self.plane.use_y.val();
         self.route_eng.use_y_high.next = self.plane.use_y_high.val();
         self.route_eng.prefer_y.next = self.plane.prefer_y_r.val();
-        self.in_eng.in_data.next = self.route_eng.routed.val();
-        self.in_eng.in_valid.next = self.eng_valid.val();
+        self.in_eng.beats_in.data.next = self.route_eng.routed.val();
+        self.in_eng.beats_in.valid.next = self.from_engine.valid.val();
         self.in_eng.clear.next = false;
-        self.eng_ready.next = self.in_eng.in_ready.val();
+        self.from_engine.ready.next = self.in_eng.beats_in.ready.val();
 
-        self.route_mgmt.frame.next = self.mgmt_frame.val();
+        self.route_mgmt.frame.next = self.from_mgmt.data.val();
         self.route_mgmt.node_id.next = self.node_id.val();
         self.route_mgmt.use_y.next = self.plane.use_y.val();
         self.route_mgmt.use_y_high.next = self.plane.use_y_high.val();
         self.route_mgmt.prefer_y.next = self.plane.prefer_y_r.val();
-        self.in_mgmt.in_data.next = self.route_mgmt.routed.val();
-        self.in_mgmt.in_valid.next = self.mgmt_valid.val();
+        self.in_mgmt.beats_in.data.next = self.route_mgmt.routed.val();
+        self.in_mgmt.beats_in.valid.next = self.from_mgmt.valid.val();
         self.in_mgmt.clear.next = false;
-        self.mgmt_ready.next = self.in_mgmt.in_ready.val();
+        self.from_mgmt.ready.next = self.in_mgmt.beats_in.ready.val();
 
-        self.route_orig.frame.next = self.orig_frame.val();
+        self.route_orig.frame.next = self.from_originator.data.val();
         self.route_orig.node_id.next = self.node_id.val();
         self.route_orig.use_y.next = self.plane.use_y.val();
         self.route_orig.use_y_high.next = self.plane.use_y_high.val();
         self.route_orig.prefer_y.next = self.plane.prefer_y_r.val();
-        self.in_orig.in_data.next = self.route_orig.routed.val();
-        self.in_orig.in_valid.next = self.orig_valid.val();
+        self.in_orig.beats_in.data.next = self.route_orig.routed.val();
+        self.in_orig.beats_in.valid.next = self.from_originator.valid.val();
         self.in_orig.clear.next = false;
-        self.orig_ready.next = self.in_orig.in_ready.val();
+        self.from_originator.ready.next = self.in_orig.beats_in.ready.val();
 
-        self.head_eng.next = self.in_eng.out_data.val();
-        self.head_mgmt.next = self.in_mgmt.out_data.val();
-        self.head_orig.next = self.in_orig.out_data.val();
+        self.head_eng.next = self.in_eng.beats_out.data.val();
+        self.head_mgmt.next = self.in_mgmt.beats_out.data.val();
+        self.head_orig.next = self.in_orig.beats_out.data.val();
         self.frame_eng.next = self.head_eng.val().frame;
         self.frame_mgmt.next = self.head_mgmt.val().frame;
         self.frame_orig.next = self.head_orig.val().frame;
@@ -341,26 +311,30 @@ impl Logic for TxRouter {
             self.hb_pending_x.d.next = self.enable_x.val();
             self.hb_pending_y.d.next = self.enable_y.val();
         }
-        self.open_x.next = self.x_ready.val() & !self.hb_pending_x.q.val();
-        self.open_y.next = self.y_ready.val() & !self.hb_pending_y.q.val();
+        self.open_x.next = self.to_x.ready.val() & !self.hb_pending_x.q.val();
+        self.open_y.next = self.to_y.ready.val() & !self.hb_pending_y.q.val();
 
         // ---- Stage 2: one arbiter per destination (request index = source).
-        self.arb_x.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_x;
-        self.arb_x.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_x;
-        self.arb_x.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_x;
+        self.arb_x.request[0].next = self.in_eng.beats_out.valid.val() & self.head_eng.val().to_x;
+        self.arb_x.request[1].next = self.in_mgmt.beats_out.valid.val() & self.head_mgmt.val().to_x;
+        self.arb_x.request[2].next = self.in_orig.beats_out.valid.val() & self.head_orig.val().to_x;
         self.arb_x.take.next = self.open_x.val();
-        self.arb_y.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_y;
-        self.arb_y.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_y;
-        self.arb_y.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_y;
+        self.arb_y.request[0].next = self.in_eng.beats_out.valid.val() & self.head_eng.val().to_y;
+        self.arb_y.request[1].next = self.in_mgmt.beats_out.valid.val() & self.head_mgmt.val().to_y;
+        self.arb_y.request[2].next = self.in_orig.beats_out.valid.val() & self.head_orig.val().to_y;
         self.arb_y.take.next = self.open_y.val();
-        self.arb_le.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_le;
-        self.arb_le.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_le;
-        self.arb_le.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_le;
-        self.arb_le.take.next = self.le_ready.val();
-        self.arb_lh.request[0].next = self.in_eng.out_valid.val() & self.head_eng.val().to_lh;
-        self.arb_lh.request[1].next = self.in_mgmt.out_valid.val() & self.head_mgmt.val().to_lh;
-        self.arb_lh.request[2].next = self.in_orig.out_valid.val() & self.head_orig.val().to_lh;
-        self.arb_lh.take.next = self.lh_ready.val();
+        self.arb_le.request[0].next = self.in_eng.beats_out.valid.val() & self.head_eng.val().to_le;
+        self.arb_le.request[1].next =
+            self.in_mgmt.beats_out.valid.val() & self.head_mgmt.val().to_le;
+        self.arb_le.request[2].next =
+            self.in_orig.beats_out.valid.val() & self.head_orig.val().to_le;
+        self.arb_le.take.next = self.to_loop_engine.ready.val();
+        self.arb_lh.request[0].next = self.in_eng.beats_out.valid.val() & self.head_eng.val().to_lh;
+        self.arb_lh.request[1].next =
+            self.in_mgmt.beats_out.valid.val() & self.head_mgmt.val().to_lh;
+        self.arb_lh.request[2].next =
+            self.in_orig.beats_out.valid.val() & self.head_orig.val().to_lh;
+        self.arb_lh.take.next = self.to_loop_host.ready.val();
 
         // Outputs: the granted head (the grant does not wait for `ready`).
         self.arb_x.frame[0].next = self.frame_eng.val();
@@ -375,51 +349,51 @@ impl Logic for TxRouter {
         self.arb_lh.frame[0].next = self.frame_eng.val();
         self.arb_lh.frame[1].next = self.frame_mgmt.val();
         self.arb_lh.frame[2].next = self.frame_orig.val();
-        self.x_frame.next = self.arb_x.chosen.val();
-        self.x_valid.next = self.arb_x.valid.val();
+        self.to_x.data.next = self.arb_x.chosen.val();
+        self.to_x.valid.next = self.arb_x.valid.val();
         if self.hb_pending_x.q.val() {
-            self.x_frame.next = self.heartbeat.val();
-            self.x_valid.next = true;
-            if self.x_ready.val() {
+            self.to_x.data.next = self.heartbeat.val();
+            self.to_x.valid.next = true;
+            if self.to_x.ready.val() {
                 self.hb_pending_x.d.next = false;
             }
         }
-        self.y_frame.next = self.arb_y.chosen.val();
-        self.y_valid.next = self.arb_y.valid.val();
+        self.to_y.data.next = self.arb_y.chosen.val();
+        self.to_y.valid.next = self.arb_y.valid.val();
         if self.hb_pending_y.q.val() {
-            self.y_frame.next = self.heartbeat.val();
-            self.y_valid.next = true;
-            if self.y_ready.val() {
+            self.to_y.data.next = self.heartbeat.val();
+            self.to_y.valid.next = true;
+            if self.to_y.ready.val() {
                 self.hb_pending_y.d.next = false;
             }
         }
-        self.le_frame.next = self.arb_le.chosen.val();
-        self.le_valid.next = self.arb_le.valid.val();
-        self.lh_frame.next = self.arb_lh.chosen.val();
-        self.lh_valid.next = self.arb_lh.valid.val();
+        self.to_loop_engine.data.next = self.arb_le.chosen.val();
+        self.to_loop_engine.valid.next = self.arb_le.valid.val();
+        self.to_loop_host.data.next = self.arb_lh.chosen.val();
+        self.to_loop_host.valid.next = self.arb_lh.valid.val();
 
         // A head leaves when its destination takes it; a head with no destination (a
         // heartbeat addressed to this card) is dropped at once.
-        self.in_eng.out_ready.next = (self.arb_x.grant[0].val() & self.open_x.val())
+        self.in_eng.beats_out.ready.next = (self.arb_x.grant[0].val() & self.open_x.val())
             | (self.arb_y.grant[0].val() & self.open_y.val())
-            | (self.arb_le.grant[0].val() & self.le_ready.val())
-            | (self.arb_lh.grant[0].val() & self.lh_ready.val())
+            | (self.arb_le.grant[0].val() & self.to_loop_engine.ready.val())
+            | (self.arb_lh.grant[0].val() & self.to_loop_host.ready.val())
             | !(self.head_eng.val().to_x
                 | self.head_eng.val().to_y
                 | self.head_eng.val().to_le
                 | self.head_eng.val().to_lh);
-        self.in_mgmt.out_ready.next = (self.arb_x.grant[1].val() & self.open_x.val())
+        self.in_mgmt.beats_out.ready.next = (self.arb_x.grant[1].val() & self.open_x.val())
             | (self.arb_y.grant[1].val() & self.open_y.val())
-            | (self.arb_le.grant[1].val() & self.le_ready.val())
-            | (self.arb_lh.grant[1].val() & self.lh_ready.val())
+            | (self.arb_le.grant[1].val() & self.to_loop_engine.ready.val())
+            | (self.arb_lh.grant[1].val() & self.to_loop_host.ready.val())
             | !(self.head_mgmt.val().to_x
                 | self.head_mgmt.val().to_y
                 | self.head_mgmt.val().to_le
                 | self.head_mgmt.val().to_lh);
-        self.in_orig.out_ready.next = (self.arb_x.grant[2].val() & self.open_x.val())
+        self.in_orig.beats_out.ready.next = (self.arb_x.grant[2].val() & self.open_x.val())
             | (self.arb_y.grant[2].val() & self.open_y.val())
-            | (self.arb_le.grant[2].val() & self.le_ready.val())
-            | (self.arb_lh.grant[2].val() & self.lh_ready.val())
+            | (self.arb_le.grant[2].val() & self.to_loop_engine.ready.val())
+            | (self.arb_lh.grant[2].val() & self.to_loop_host.ready.val())
             | !(self.head_orig.val().to_x
                 | self.head_orig.val().to_y
                 | self.head_orig.val().to_le

@@ -17,7 +17,7 @@
 //!                                                   ^ mirrored_stored, mirror_on
 //! ```
 //!
-//! - `in_skid` ([`SkidBuffer`]) registers the input and `in_ready`; on the way in it
+//! - `in_skid` ([`SkidBuffer`]) registers the input and its ready; on the way in it
 //!   precomputes what needs no state: `end = value + count` (the FWD's stored value) and
 //!   a one-hot decode of the kind, so that P holds no adder in series with a compare
 //!   except the counter's own.
@@ -49,7 +49,7 @@
 //!   RSP gate priority (the gate is bounded and its entries already wait for the mirror;
 //!   `direct` cannot starve, because once P stalls on it no new RSPs arrive).
 //!
-//! # Latency (clock edges from the input handshake to `out_valid`, no back-pressure)
+//! # Latency (clock edges from the input handshake to `frames_out` valid, no back-pressure)
 //!
 //! | frame | answer | cycles |
 //! |---|---|---|
@@ -61,7 +61,7 @@
 //! | CONFIG | CONFIG_ACK | 5, after the RSP gate has drained; P is busy 3 cycles |
 //!
 //! Sustained rate: one frame per clock in and one answer per clock out for REQ, FWD and
-//! STATE_QUERY in any mix, while `out_ready` stays high (and for FWDs while the mirror
+//! STATE_QUERY in any mix, while `frames_out` stays ready (and for FWDs while the mirror
 //! lags by less than about [`RSP_GATE_DEPTH`](super::RSP_GATE_DEPTH) cycles).
 //!
 //! # Decisions made here (the brief left them open)
@@ -88,9 +88,9 @@
 //!   `value` holds the engine's own epoch (contract frame table), `aux`/`extra` are 0.
 
 use super::rsp_gate::{RspEntry, RspGate};
+use super::status::EngineStatus;
 use crate::frame::{type_code, FrameFields};
-use crate::widgets::SkidBuffer;
-use crate::widgets::ZeroExtend;
+use crate::widgets::{SkidBuffer, StreamSink, StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::{ConfigFlags, FrameType, NackReason, StateWord};
 
@@ -118,19 +118,13 @@ pub struct EngineInput {
 pub struct SequenceEngine {
     /// Card clock.
     pub clock: Signal<In, Clock>,
-    /// Frame from the card core's dispatcher (REQ, FWD, CONFIG, STATE_QUERY; others are
-    /// dropped and counted in `drop_other`). Its `dst`, `reason` and `extra` are ignored.
-    pub in_frame: Signal<In, FrameFields>,
-    /// `in_frame` holds a frame.
-    pub in_valid: Signal<In, Bit>,
-    /// The engine takes `in_frame` at the next edge if `in_valid` (a register output).
-    pub in_ready: Signal<Out, Bit>,
-    /// Answer to send (FWD, RSP, NACK, CONFIG_ACK, STATE_REPLY), `src` = `node_id`.
-    pub out_frame: Signal<Out, FrameFields>,
-    /// `out_frame` holds a frame (a register output).
-    pub out_valid: Signal<Out, Bit>,
-    /// The card core takes `out_frame` at the next edge.
-    pub out_ready: Signal<In, Bit>,
+    /// Frames from the card core's dispatcher (REQ, FWD, CONFIG, STATE_QUERY; others are
+    /// dropped and counted in `drop_other`). Their `dst`, `reason` and `extra` are
+    /// ignored. `ready` is a register output.
+    pub frames_in: StreamSink<FrameFields>,
+    /// Answers to send (FWD, RSP, NACK, CONFIG_ACK, STATE_REPLY), `src` = `node_id`
+    /// (data and valid are register outputs).
+    pub frames_out: StreamSource<FrameFields>,
     /// This card's node id (`NODE_ID` register; set before `enabled`).
     pub node_id: Signal<In, Bits<8>>,
     /// `CONTROL.ENABLE`: while low, REQs get NACK(Busy) and FWDs are dropped; CONFIG and
@@ -149,29 +143,8 @@ pub struct SequenceEngine {
     /// while high, else NACK(NoLease). Both are tested where P takes the frame, so a
     /// frame that waited in R does not act on a lease that ran out meanwhile.
     pub issue_ok: Signal<In, Bit>,
-    /// Current epoch (0: never configured).
-    pub epoch: Signal<Out, Bits<32>>,
-    /// The lease quorum of the current epoch (CONFIG's `ConfigWord::quorum`).
-    pub quorum: Signal<Out, Bits<8>>,
-    /// One-cycle pulse in the first cycle of a new epoch (registered): the lease keeper
-    /// drops the old epoch's lease before R samples anything of the new one.
-    pub new_epoch: Signal<Out, Bit>,
-    /// Primary of the current epoch.
-    pub primary_id: Signal<Out, Bits<8>>,
-    /// Secondary of the current epoch.
-    pub secondary_id: Signal<Out, Bits<8>>,
-    /// Next number the primary issues.
-    pub counter: Signal<Out, Bits<64>>,
-    /// The primary never issues a number at or above this.
-    pub limit: Signal<Out, Bits<64>>,
-    /// End of the highest range this card stored as secondary.
-    pub stored: Signal<Out, Bits<64>>,
-    /// This card is the configured primary (`configured && primary_id == node_id`).
-    pub is_primary: Signal<Out, Bit>,
-    /// This card is the configured secondary.
-    pub is_secondary: Signal<Out, Bit>,
-    /// `epoch != 0`: a CONFIG was applied once.
-    pub configured: Signal<Out, Bit>,
+    /// The configuration and counters (registers).
+    pub status: Signal<Out, EngineStatus>,
     /// One-cycle pulse: a REQ was accepted (a FWD was issued): `STAT_REQ_ACCEPTED`.
     pub req_accepted: Signal<Out, Bit>,
     /// One-cycle pulse: a FWD's range was stored: `STAT_FWD_STORED`.
@@ -360,29 +333,15 @@ impl SequenceEngine {
         let reason = |r: NackReason| Constant::new((r as u8 as u64).into());
         Self {
             clock: Default::default(),
-            in_frame: Default::default(),
-            in_valid: Default::default(),
-            in_ready: Default::default(),
-            out_frame: Default::default(),
-            out_valid: Default::default(),
-            out_ready: Default::default(),
+            frames_in: Default::default(),
+            frames_out: Default::default(),
+            status: Default::default(),
             node_id: Default::default(),
             enabled: Default::default(),
             mirrored_stored: Default::default(),
             mirror_on: Default::default(),
             lease_ok: Default::default(),
             issue_ok: Default::default(),
-            epoch: Default::default(),
-            quorum: Default::default(),
-            new_epoch: Default::default(),
-            primary_id: Default::default(),
-            secondary_id: Default::default(),
-            counter: Default::default(),
-            limit: Default::default(),
-            stored: Default::default(),
-            is_primary: Default::default(),
-            is_secondary: Default::default(),
-            configured: Default::default(),
             req_accepted: Default::default(),
             fwd_stored: Default::default(),
             nack_tx: Default::default(),
@@ -569,23 +528,26 @@ impl Logic for SequenceEngine {
         clock!(self, clock, in_skid, rsp_gate, out_skid);
 
         // ---- Input register, with the state-free precomputation.
-        self.in_skid.in_valid.next = self.in_valid.val();
+        self.in_skid.beats_in.valid.next = self.frames_in.valid.val();
         self.in_skid.clear.next = false;
         self.out_skid.clear.next = false;
-        self.in_ready.next = self.in_skid.in_ready.val();
-        self.wide_in_count.narrow.next = self.in_frame.val().count;
-        self.in_skid.in_data.next.src = self.in_frame.val().src;
-        self.in_skid.in_data.next.origin = self.in_frame.val().origin;
-        self.in_skid.in_data.next.epoch = self.in_frame.val().epoch;
-        self.in_skid.in_data.next.tag = self.in_frame.val().tag;
-        self.in_skid.in_data.next.count = self.in_frame.val().count;
-        self.in_skid.in_data.next.value = self.in_frame.val().value;
-        self.in_skid.in_data.next.aux = self.in_frame.val().aux;
-        self.in_skid.in_data.next.end = self.in_frame.val().value + self.wide_in_count.wide.val();
-        self.in_skid.in_data.next.is_req = self.in_frame.val().kind == self.k_req.val();
-        self.in_skid.in_data.next.is_fwd = self.in_frame.val().kind == self.k_fwd.val();
-        self.in_skid.in_data.next.is_config = self.in_frame.val().kind == self.k_config.val();
-        self.in_skid.in_data.next.is_query = self.in_frame.val().kind == self.k_query.val();
+        self.frames_in.ready.next = self.in_skid.beats_in.ready.val();
+        self.wide_in_count.narrow.next = self.frames_in.data.val().count;
+        self.in_skid.beats_in.data.next.src = self.frames_in.data.val().src;
+        self.in_skid.beats_in.data.next.origin = self.frames_in.data.val().origin;
+        self.in_skid.beats_in.data.next.epoch = self.frames_in.data.val().epoch;
+        self.in_skid.beats_in.data.next.tag = self.frames_in.data.val().tag;
+        self.in_skid.beats_in.data.next.count = self.frames_in.data.val().count;
+        self.in_skid.beats_in.data.next.value = self.frames_in.data.val().value;
+        self.in_skid.beats_in.data.next.aux = self.frames_in.data.val().aux;
+        self.in_skid.beats_in.data.next.end =
+            self.frames_in.data.val().value + self.wide_in_count.wide.val();
+        self.in_skid.beats_in.data.next.is_req = self.frames_in.data.val().kind == self.k_req.val();
+        self.in_skid.beats_in.data.next.is_fwd = self.frames_in.data.val().kind == self.k_fwd.val();
+        self.in_skid.beats_in.data.next.is_config =
+            self.frames_in.data.val().kind == self.k_config.val();
+        self.in_skid.beats_in.data.next.is_query =
+            self.frames_in.data.val().kind == self.k_query.val();
         self.wide_count.narrow.next = self.r_in.q.val().count;
         self.wide_epoch.narrow.next = self.epoch_r.q.val();
         self.wide_primary.narrow.next = self.primary_r.q.val();
@@ -629,11 +591,12 @@ impl Logic for SequenceEngine {
 
         // ---- Resources and the go decision.
         self.rsp_release.next = self.rsp_gate.head_ready.val();
-        self.direct_take.next =
-            self.direct_valid.q.val() & self.out_skid.in_ready.val() & !self.rsp_release.val();
+        self.direct_take.next = self.direct_valid.q.val()
+            & self.out_skid.beats_in.ready.val()
+            & !self.rsp_release.val();
         self.direct_free.next = !self.direct_valid.q.val() | self.direct_take.val();
-        self.gate_free.next =
-            !self.rsp_gate.full.val() | (self.rsp_release.val() & self.out_skid.in_ready.val());
+        self.gate_free.next = !self.rsp_gate.full.val()
+            | (self.rsp_release.val() & self.out_skid.beats_in.ready.val());
         self.need_direct.next =
             self.f_need_direct.q.val() | (self.f_fwd_store.q.val() & !self.lease_ok.val());
         self.p_ready.next = self.r_valid.q.val() & !self.ack_pending.q.val() & !self.settle.q.val();
@@ -651,20 +614,20 @@ impl Logic for SequenceEngine {
         // ---- Stage R: refilled when empty or when P takes its frame, except after a
         // CONFIG (the flags of the next frame must see the CONFIG's new state).
         self.r_load.next = !self.r_valid.q.val() | (self.go.val() & !self.h_cfg.val());
-        self.in_skid.out_ready.next = self.r_load.val();
-        self.nx_cfg_word.next = self.in_skid.out_data.val().count;
-        self.nx_epoch_eq.next = self.in_skid.out_data.val().epoch == self.epoch_r.q.val();
-        self.nx_epoch_gt.next = self.in_skid.out_data.val().epoch > self.epoch_r.q.val();
+        self.in_skid.beats_out.ready.next = self.r_load.val();
+        self.nx_cfg_word.next = self.in_skid.beats_out.data.val().count;
+        self.nx_epoch_eq.next = self.in_skid.beats_out.data.val().epoch == self.epoch_r.q.val();
+        self.nx_epoch_gt.next = self.in_skid.beats_out.data.val().epoch > self.epoch_r.q.val();
         self.nx_cfg_raise.next = self.nx_epoch_eq.val()
             & (self.nx_cfg_word.val().get_bits::<8>(16) == self.f_set_limit_only.val())
-            & (self.in_skid.out_data.val().aux > self.limit_r.q.val());
-        self.nx_from_primary.next = self.in_skid.out_data.val().src == self.primary_r.q.val();
+            & (self.in_skid.beats_out.data.val().aux > self.limit_r.q.val());
+        self.nx_from_primary.next = self.in_skid.beats_out.data.val().src == self.primary_r.q.val();
         // Not `is_primary_r`: that register lags `primary_r` by one edge.
         self.now_primary.next =
             self.configured_r.q.val() & (self.primary_r.q.val() == self.node_id.val());
         self.now_secondary.next =
             self.configured_r.q.val() & (self.secondary_r.q.val() == self.node_id.val());
-        self.nx_fwd_nack.next = self.in_skid.out_data.val().is_fwd
+        self.nx_fwd_nack.next = self.in_skid.beats_out.data.val().is_fwd
             & self.enabled.val()
             & self.nx_epoch_eq.val()
             & !(self.now_secondary.val() & self.nx_from_primary.val());
@@ -672,24 +635,24 @@ impl Logic for SequenceEngine {
             self.r_valid.d.next = false;
         }
         if self.r_load.val() {
-            self.r_valid.d.next = self.in_skid.out_valid.val();
-            self.r_in.d.next = self.in_skid.out_data.val();
+            self.r_valid.d.next = self.in_skid.beats_out.valid.val();
+            self.r_in.d.next = self.in_skid.beats_out.data.val();
             self.f_epoch_gt.d.next = self.nx_epoch_gt.val();
             self.f_cfg_raise.d.next = self.nx_cfg_raise.val();
             // `enabled` is sampled here, as the frame enters R (a few cycles of skew
             // against a management write of CONTROL.ENABLE, which is asynchronous to
             // the traffic anyway).
-            self.f_req_pass.d.next = self.in_skid.out_data.val().is_req
+            self.f_req_pass.d.next = self.in_skid.beats_out.data.val().is_req
                 & self.enabled.val()
                 & self.nx_epoch_eq.val()
                 & self.now_primary.val();
-            self.f_fwd_store.d.next = self.in_skid.out_data.val().is_fwd
+            self.f_fwd_store.d.next = self.in_skid.beats_out.data.val().is_fwd
                 & self.enabled.val()
                 & self.nx_epoch_eq.val()
                 & self.now_secondary.val()
                 & self.nx_from_primary.val();
             self.f_fwd_nack.d.next = self.nx_fwd_nack.val();
-            self.f_static_nack.d.next = !self.in_skid.out_data.val().is_req
+            self.f_static_nack.d.next = !self.in_skid.beats_out.data.val().is_req
                 | !(self.enabled.val() & self.nx_epoch_eq.val() & self.now_primary.val());
             self.f_reason.d.next = self.r_not_primary.val();
             if !self.nx_epoch_eq.val() {
@@ -698,22 +661,23 @@ impl Logic for SequenceEngine {
             if !self.enabled.val() {
                 self.f_reason.d.next = self.r_busy.val();
             }
-            if self.in_skid.out_data.val().is_fwd {
+            if self.in_skid.beats_out.data.val().is_fwd {
                 self.f_reason.d.next = self.r_not_secondary.val();
             }
-            self.f_need_direct.d.next = self.in_skid.out_data.val().is_req
-                | self.in_skid.out_data.val().is_query
+            self.f_need_direct.d.next = self.in_skid.beats_out.data.val().is_req
+                | self.in_skid.beats_out.data.val().is_query
                 | self.nx_fwd_nack.val();
-            self.f_drop_epoch.d.next =
-                (self.in_skid.out_data.val().is_req & self.enabled.val() & !self.nx_epoch_eq.val())
-                    | (self.in_skid.out_data.val().is_fwd & !self.nx_epoch_eq.val())
-                    | (self.in_skid.out_data.val().is_config
-                        & !(self.nx_epoch_gt.val() | self.nx_cfg_raise.val()));
-            self.f_drop_other.d.next = !(self.in_skid.out_data.val().is_req
-                | self.in_skid.out_data.val().is_fwd
-                | self.in_skid.out_data.val().is_config
-                | self.in_skid.out_data.val().is_query)
-                | (self.in_skid.out_data.val().is_fwd
+            self.f_drop_epoch.d.next = (self.in_skid.beats_out.data.val().is_req
+                & self.enabled.val()
+                & !self.nx_epoch_eq.val())
+                | (self.in_skid.beats_out.data.val().is_fwd & !self.nx_epoch_eq.val())
+                | (self.in_skid.beats_out.data.val().is_config
+                    & !(self.nx_epoch_gt.val() | self.nx_cfg_raise.val()));
+            self.f_drop_other.d.next = !(self.in_skid.beats_out.data.val().is_req
+                | self.in_skid.beats_out.data.val().is_fwd
+                | self.in_skid.beats_out.data.val().is_config
+                | self.in_skid.beats_out.data.val().is_query)
+                | (self.in_skid.beats_out.data.val().is_fwd
                     & self.nx_epoch_eq.val()
                     & !self.enabled.val());
         }
@@ -872,64 +836,62 @@ impl Logic for SequenceEngine {
         self.rsp_gate.push_entry.next.count = self.head.val().count;
         self.rsp_gate.push_entry.next.value = self.head.val().value;
         self.rsp_gate.push_end.next = self.head.val().end;
-        self.rsp_gate.pop.next = self.rsp_release.val() & self.out_skid.in_ready.val();
+        self.rsp_gate.pop.next = self.rsp_release.val() & self.out_skid.beats_in.ready.val();
 
         // ---- Merge into the output register: RSPs first.
         self.rsp_head.next = self.rsp_gate.head.val();
-        self.out_skid.in_valid.next = self.rsp_release.val() | self.direct_valid.q.val();
-        self.out_skid.in_data.next = self.direct.q.val();
+        self.out_skid.beats_in.valid.next = self.rsp_release.val() | self.direct_valid.q.val();
+        self.out_skid.beats_in.data.next = self.direct.q.val();
         if self.direct_nolease.q.val() {
-            self.out_skid.in_data.next.reason = self.r_no_lease.val();
+            self.out_skid.beats_in.data.next.reason = self.r_no_lease.val();
         } else if self.direct_dyn.q.val() {
             if self.direct_wrap.q.val() {
-                self.out_skid.in_data.next.reason = self.r_wrap.val();
+                self.out_skid.beats_in.data.next.reason = self.r_wrap.val();
             } else {
-                self.out_skid.in_data.next.reason = self.r_limit.val();
+                self.out_skid.beats_in.data.next.reason = self.r_limit.val();
             }
         }
         if self.direct_fwd.q.val() {
-            self.out_skid.in_data.next.kind = self.k_fwd.val();
-            self.out_skid.in_data.next.reason = self.r_none.val();
-            self.out_skid.in_data.next.dst = self.direct_fwd_dst.q.val();
-            self.out_skid.in_data.next.value = self.direct_fwd_value.q.val();
+            self.out_skid.beats_in.data.next.kind = self.k_fwd.val();
+            self.out_skid.beats_in.data.next.reason = self.r_none.val();
+            self.out_skid.beats_in.data.next.dst = self.direct_fwd_dst.q.val();
+            self.out_skid.beats_in.data.next.value = self.direct_fwd_value.q.val();
         }
         if self.rsp_release.val() {
-            self.out_skid.in_data.next.kind = self.k_rsp.val();
-            self.out_skid.in_data.next.reason = self.r_none.val();
-            self.out_skid.in_data.next.src = self.node_id.val();
-            self.out_skid.in_data.next.dst = self.rsp_head.val().origin;
-            self.out_skid.in_data.next.origin = self.rsp_head.val().origin;
-            self.out_skid.in_data.next.epoch = self.epoch_r.q.val();
-            self.out_skid.in_data.next.tag = self.rsp_head.val().tag;
-            self.out_skid.in_data.next.count = self.rsp_head.val().count;
-            self.out_skid.in_data.next.value = self.rsp_head.val().value;
-            self.out_skid.in_data.next.aux = self.zero64.val();
-            self.out_skid.in_data.next.extra = self.zero64.val();
+            self.out_skid.beats_in.data.next.kind = self.k_rsp.val();
+            self.out_skid.beats_in.data.next.reason = self.r_none.val();
+            self.out_skid.beats_in.data.next.src = self.node_id.val();
+            self.out_skid.beats_in.data.next.dst = self.rsp_head.val().origin;
+            self.out_skid.beats_in.data.next.origin = self.rsp_head.val().origin;
+            self.out_skid.beats_in.data.next.epoch = self.epoch_r.q.val();
+            self.out_skid.beats_in.data.next.tag = self.rsp_head.val().tag;
+            self.out_skid.beats_in.data.next.count = self.rsp_head.val().count;
+            self.out_skid.beats_in.data.next.value = self.rsp_head.val().value;
+            self.out_skid.beats_in.data.next.aux = self.zero64.val();
+            self.out_skid.beats_in.data.next.extra = self.zero64.val();
         }
-        self.out_skid.out_ready.next = self.out_ready.val();
-        self.out_frame.next = self.out_skid.out_data.val();
-        self.out_valid.next = self.out_skid.out_valid.val();
+        StreamSource::<FrameFields>::link(&mut self.frames_out, &mut self.out_skid.beats_out);
 
-        self.unused_fields.next = self.in_frame.val().reason.any()
-            | self.in_frame.val().dst.any()
-            | self.in_frame.val().extra.any()
+        self.unused_fields.next = self.frames_in.data.val().reason.any()
+            | self.frames_in.data.val().dst.any()
+            | self.frames_in.data.val().extra.any()
             | self.cfg_word.val().get_bits::<6>(18).any()
             | self.nx_cfg_word.val().get_bits::<16>(0).any()
             | self.nx_cfg_word.val().get_bits::<8>(24).any()
             | self.head.val().is_fwd;
 
         // ---- State and statistics outputs.
-        self.epoch.next = self.epoch_r.q.val();
-        self.primary_id.next = self.primary_r.q.val();
-        self.secondary_id.next = self.secondary_r.q.val();
-        self.counter.next = self.counter_r.q.val();
-        self.limit.next = self.limit_r.q.val();
-        self.stored.next = self.stored_r.q.val();
-        self.is_primary.next = self.is_primary_r.q.val();
-        self.is_secondary.next = self.is_secondary_r.q.val();
-        self.configured.next = self.configured_r.q.val();
-        self.quorum.next = self.quorum_r.q.val();
-        self.new_epoch.next = self.new_epoch_r.q.val();
+        self.status.next.epoch = self.epoch_r.q.val();
+        self.status.next.primary_id = self.primary_r.q.val();
+        self.status.next.secondary_id = self.secondary_r.q.val();
+        self.status.next.counter = self.counter_r.q.val();
+        self.status.next.limit = self.limit_r.q.val();
+        self.status.next.stored = self.stored_r.q.val();
+        self.status.next.is_primary = self.is_primary_r.q.val();
+        self.status.next.is_secondary = self.is_secondary_r.q.val();
+        self.status.next.configured = self.configured_r.q.val();
+        self.status.next.quorum = self.quorum_r.q.val();
+        self.status.next.new_epoch = self.new_epoch_r.q.val();
         self.req_accepted.next = self.req_accepted_r.q.val();
         self.fwd_stored.next = self.fwd_stored_r.q.val();
         self.nack_tx.next = self.nack_tx_r.q.val();

@@ -1,6 +1,7 @@
 use super::rx_deframer::RxDeframer;
 use super::tx_framer::TxFramer;
 use crate::frame::FrameFields;
+use crate::widgets::StreamSink;
 use rand::{Rng, SeedableRng};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::Frame;
@@ -9,9 +10,7 @@ use std::sync::{Arc, Mutex};
 #[derive(LogicBlock)]
 struct Link {
     pub clock: Signal<In, Clock>,
-    pub frame: Signal<In, FrameFields>,
-    pub frame_valid: Signal<In, Bit>,
-    pub frame_ready: Signal<Out, Bit>,
+    pub frames_in: StreamSink<FrameFields>,
     pub mac_ready: Signal<In, Bit>,
     pub node_id: Signal<In, Bits<8>>,
     pub out: Signal<Out, FrameFields>,
@@ -25,17 +24,15 @@ impl Logic for Link {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, tx, rx);
-        self.tx.frame.next = self.frame.val();
-        self.tx.frame_valid.next = self.frame_valid.val();
-        self.frame_ready.next = self.tx.frame_ready.val();
-        self.tx.tx_ready.next = self.mac_ready.val();
-        self.rx.rx_data.next = self.tx.tx_data.val();
-        self.rx.rx_valid.next = self.tx.tx_valid.val() & self.mac_ready.val();
-        self.rx.rx_last.next = self.tx.tx_last.val();
-        self.rx.rx_bytes.next = self.tx.tx_bytes.val();
+        StreamSink::<FrameFields>::link(&mut self.frames_in, &mut self.tx.frames_in);
+        // The MAC takes a beat when `mac_ready`; the receiver is always ready.
+        self.tx.beats_out.ready.next = self.mac_ready.val();
+        self.rx.beats_in.data.next = self.tx.beats_out.data.val();
+        self.rx.beats_in.valid.next = self.tx.beats_out.valid.val() & self.mac_ready.val();
+        self.rx.frames_out.ready.next = true;
         self.rx.node_id.next = self.node_id.val();
-        self.out.next = self.rx.frame.val();
-        self.out_valid.next = self.rx.frame_valid.val();
+        self.out.next = self.rx.frames_out.data.val();
+        self.out_valid.next = self.rx.frames_out.valid.val();
         self.dropped.next = self.rx.drop_length.val()
             | self.rx.drop_fcs.val()
             | self.rx.drop_foreign.val()
@@ -59,9 +56,7 @@ fn framer_into_deframer_delivers_every_frame_in_order() {
     let n = frames.len();
     let mut uut = Link {
         clock: Default::default(),
-        frame: Default::default(),
-        frame_valid: Default::default(),
-        frame_ready: Default::default(),
+        frames_in: Default::default(),
         mac_ready: Default::default(),
         node_id: Default::default(),
         out: Default::default(),
@@ -84,14 +79,14 @@ fn framer_into_deframer_delivers_every_frame_in_order() {
         wait_clock_true!(sim, clock, x);
         while out.lock().unwrap().len() < n && idle < 50 {
             if !offered && next < n && rng.gen_bool(0.8) {
-                x.frame.next = sent[next].into();
+                x.frames_in.data.next = sent[next].into();
                 next += 1;
                 offered = true;
             }
-            x.frame_valid.next = offered;
+            x.frames_in.valid.next = offered;
             x.mac_ready.next = rng.gen_bool(0.6);
             wait_clock_false!(sim, clock, x);
-            let took = x.frame_valid.val() && x.frame_ready.val();
+            let took = x.frames_in.valid.val() && x.frames_in.ready.val();
             sim_assert!(sim, !x.dropped.val(), x);
             if x.out_valid.val() {
                 out.lock().unwrap().push(x.out.val().to_frame());

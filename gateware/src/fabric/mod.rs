@@ -9,8 +9,8 @@
 //! | block | latency |
 //! |---|---|
 //! | [`crc::Fcs32`] | 2 advances |
-//! | [`tx_framer::TxFramer`] | 3 cycles from `frame_valid && frame_ready` to `tx_valid` (more while the MAC stalls) |
-//! | [`rx_deframer::RxDeframer`] | 3 cycles from the beat to `frame_valid` / drop pulse |
+//! | [`tx_framer::TxFramer`] | 3 cycles from a frame taken on `frames_in` to `beats_out` valid (more while the MAC stalls) |
+//! | [`rx_deframer::RxDeframer`] | 3 cycles from the beat to `frames_out` valid / drop pulse |
 //! | [`heartbeat::HeartbeatTimer`] | `tick` registered; the first one `period` cycles after the first enabled clock |
 //! | [`liveness::LivenessTracker`] | `live` follows `link_up` / `misses` by 1 cycle, `heard` / `tick` by 2 |
 //! | [`plane_select::PlaneSelect`] | 1 cycle (a registered table per destination) |
@@ -22,6 +22,7 @@ pub mod crc;
 pub mod heartbeat;
 pub mod lease;
 pub mod liveness;
+pub mod mac_beat;
 pub mod plane_select;
 pub mod rx_deframer;
 pub mod tx_framer;

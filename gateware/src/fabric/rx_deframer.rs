@@ -4,7 +4,7 @@
 //! (length, FCS, EtherType, version, type), followed by the destination filter the
 //! contract leaves to the card: the destination MAC must be this node's
 //! (`mac::node_mac(node_id)`) or broadcast. Exactly one of `good` or a `drop_*` pulse
-//! follows each frame, and a dropped frame never raises `frame_valid` (DESIGN.md 3:
+//! follows each frame, and a dropped frame never raises `frames_out` valid (DESIGN.md 3:
 //! bad frames "never change state").
 //!
 //! Length: a seqfab frame is exactly one beat with `rx_last` and `rx_bytes == 64`. A
@@ -25,11 +25,13 @@
 //! receive cannot be back-pressured, so `rx_ready` is always high and the pipeline never
 //! stalls: one beat per clock.
 //!
-//! **Latency: 3 cycles** from the beat to `frame_valid` or its drop pulse.
+//! **Latency: 3 cycles** from the beat to `frames_out` valid or its drop pulse.
 
 use super::crc::Fcs32;
+use super::mac_beat::MacBeat;
 use super::{ethertype_bits, mac_prefix_bits, WireImage};
 use crate::frame::FrameFields;
+use crate::widgets::{StreamSink, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::{FrameType, FRAME_BYTES, FRAME_VERSION};
 use seqfab_contract::mac::BROADCAST_NODE;
@@ -72,26 +74,19 @@ struct Verdict {
 /// Frame decoder and filter for one plane; see the module doc.
 #[derive(LogicBlock)]
 pub struct RxDeframer {
-    /// MAC beat, byte 0 in bits 7:0.
-    pub rx_data: Signal<In, Bits<512>>,
-    /// `rx_data` holds a beat.
-    pub rx_valid: Signal<In, Bit>,
-    /// The beat ends its frame.
-    pub rx_last: Signal<In, Bit>,
-    /// Valid bytes in the beat (1..=64).
-    pub rx_bytes: Signal<In, Bits<7>>,
-    /// Always high: Ethernet receive is not back-pressured.
-    pub rx_ready: Signal<Out, Bit>,
+    /// The MAC's beats; `ready` is always high (Ethernet receive is not back-pressured).
+    pub beats_in: StreamSink<MacBeat>,
     /// This card's node id (the `NODE_ID` register).
     pub node_id: Signal<In, Bits<8>>,
-    /// The fields of the frame that `frame_valid` announces; meaningless without it (the
-    /// register loads every clock: a load enable gated by the FCS compare would put a
-    /// 312-bit fan-out on the slowest path).
-    pub frame: Signal<Out, FrameFields>,
-    /// One-cycle pulse: `frame` is a new good frame. No ready: at most one per clock,
-    /// the card core's FIFO absorbs them.
-    pub frame_valid: Signal<Out, Bit>,
-    /// One-cycle pulse per good frame (same as `frame_valid`, for statistics).
+    /// The good frames, one-cycle beats that cannot wait: a frame that finds `ready` low
+    /// is lost and counted in `overflow` (the card core's receive FIFO absorbs bursts).
+    /// The data is meaningless without valid (the register loads every clock: a load
+    /// enable gated by the FCS compare would put a 312-bit fan-out on the slowest path).
+    pub frames_out: StreamSource<FrameFields>,
+    /// One-cycle pulse: a good frame found `frames_out` not ready and was lost
+    /// (`STAT_RX_OVERFLOW`).
+    pub overflow: Signal<Out, Bit>,
+    /// One-cycle pulse per good frame (same as `frames_out` valid, for statistics).
     pub good: Signal<Out, Bit>,
     /// One-cycle pulse: frame not exactly one 64-byte beat.
     pub drop_length: Signal<Out, Bit>,
@@ -162,14 +157,10 @@ impl RxDeframer {
             }
         }
         Self {
-            rx_data: Default::default(),
-            rx_valid: Default::default(),
-            rx_last: Default::default(),
-            rx_bytes: Default::default(),
-            rx_ready: Default::default(),
+            beats_in: Default::default(),
             node_id: Default::default(),
-            frame: Default::default(),
-            frame_valid: Default::default(),
+            frames_out: Default::default(),
+            overflow: Default::default(),
             good: Default::default(),
             drop_length: Default::default(),
             drop_fcs: Default::default(),
@@ -233,14 +224,14 @@ impl Logic for RxDeframer {
             dest_reg
         );
         clock!(self, clock, crc);
-        self.rx_ready.next = true;
+        self.beats_in.ready.next = true;
 
         // Stage 0: the beat.
-        self.image.next = self.rx_data.val().into();
-        self.crc.data.next = self.rx_data.val().get_bits::<480>(0);
+        self.image.next = self.beats_in.data.val().data.into();
+        self.crc.data.next = self.beats_in.data.val().data.get_bits::<480>(0);
         self.crc.advance.next = true;
-        if self.rx_valid.val() {
-            self.in_frame.d.next = !self.rx_last.val();
+        if self.beats_in.valid.val() {
+            self.in_frame.d.next = !self.beats_in.data.val().last;
         }
         self.fields0.next.kind = self.image.val().kind;
         self.fields0.next.reason = self.image.val().reason;
@@ -253,9 +244,9 @@ impl Logic for RxDeframer {
         self.fields0.next.value = self.image.val().value;
         self.fields0.next.aux = self.image.val().aux;
         self.fields0.next.extra = self.image.val().extra;
-        self.checks0.next.start = self.rx_valid.val() & !self.in_frame.q.val();
-        self.checks0.next.length_ok =
-            self.rx_last.val() & (self.rx_bytes.val() == self.frame_bytes.val());
+        self.checks0.next.start = self.beats_in.valid.val() & !self.in_frame.q.val();
+        self.checks0.next.length_ok = self.beats_in.data.val().last
+            & (self.beats_in.data.val().bytes == self.frame_bytes.val());
         self.checks0.next.ethertype_ok = self.image.val().ethertype == self.ethertype.val();
         self.checks0.next.version_ok = self.image.val().version == self.version.val();
         self.checks0.next.type_ok = self
@@ -312,8 +303,9 @@ impl Logic for RxDeframer {
         self.good_reg.d.next =
             self.verdict2.q.val().framed & self.fcs_ok.val() & self.verdict2.q.val().rest_ok;
         self.frame_reg.d.next = self.fields2.q.val();
-        self.frame.next = self.frame_reg.q.val();
-        self.frame_valid.next = self.good_reg.q.val();
+        self.frames_out.data.next = self.frame_reg.q.val();
+        self.frames_out.valid.next = self.good_reg.q.val();
+        self.overflow.next = self.good_reg.q.val() & !self.frames_out.ready.val();
         self.good.next = self.good_reg.q.val();
         self.drop_length.next = self.length_reg.q.val();
         self.drop_fcs.next = self.fcs_reg.q.val();

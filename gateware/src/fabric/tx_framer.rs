@@ -17,18 +17,20 @@
 //!
 //! S0 registers the wire image built from the fields (so the XOR network starts at a
 //! register); S1/S2 carry it beside the two FCS stages. All stages move together when
-//! `advance = !tx_valid || tx_ready`: a global stall, which keeps the data and its FCS
+//! `advance = !valid || ready` on `beats_out`: a global stall, which keeps the data and its FCS
 //! aligned and sustains one frame per clock while the MAC is ready. The input has a
-//! one-entry skid buffer so `frame_ready` is a register output and never depends on
-//! `tx_ready` combinationally (docs/gateware.md conventions; the MAC's ready would
+//! one-entry skid buffer so `frames_in` ready is a register output and never depends on
+//! the MAC's ready combinationally (docs/gateware.md conventions; the MAC's ready would
 //! otherwise reach deep into the card's transmit router within one cycle).
 //!
-//! **Latency: 3 cycles** from the clock edge that accepts a frame (`frame_valid &&
-//! frame_ready`) to `tx_valid`, plus the cycles the MAC holds `tx_ready` low.
+//! **Latency: 3 cycles** from the clock edge that accepts a frame on `frames_in`)
+//! to `beats_out` valid, plus the cycles the MAC holds ready low.
 
 use super::crc::Fcs32;
+use super::mac_beat::MacBeat;
 use super::{ethertype_bits, mac_prefix_bits, WireImage};
 use crate::frame::FrameFields;
+use crate::widgets::{StreamSink, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::{FRAME_BYTES, FRAME_VERSION};
 use seqfab_contract::mac::BROADCAST_NODE;
@@ -36,22 +38,11 @@ use seqfab_contract::mac::BROADCAST_NODE;
 /// Frame encoder for one plane; see the module doc.
 #[derive(LogicBlock)]
 pub struct TxFramer {
-    /// The frame to send.
-    pub frame: Signal<In, FrameFields>,
-    /// `frame` holds a frame.
-    pub frame_valid: Signal<In, Bit>,
-    /// The framer takes `frame` on this clock edge if `frame_valid` (registered).
-    pub frame_ready: Signal<Out, Bit>,
-    /// MAC beat: the whole 64-byte frame, byte 0 in bits 7:0, FCS in bytes 60..64.
-    pub tx_data: Signal<Out, Bits<512>>,
-    /// `tx_data` holds a frame; stays high with the same data until `tx_ready`.
-    pub tx_valid: Signal<Out, Bit>,
-    /// End of frame: always high (every frame is one beat).
-    pub tx_last: Signal<Out, Bit>,
-    /// Valid bytes in the beat: always 64.
-    pub tx_bytes: Signal<Out, Bits<7>>,
-    /// The MAC takes the beat on this clock edge if `tx_valid`.
-    pub tx_ready: Signal<In, Bit>,
+    /// The frames to send; `ready` is a register output.
+    pub frames_in: StreamSink<FrameFields>,
+    /// The MAC beats: the whole 64-byte frame in one beat (`last` set, `bytes` = 64),
+    /// byte 0 in bits 7:0, FCS in bytes 60..64; held until the MAC takes it.
+    pub beats_out: StreamSource<MacBeat>,
     /// One-cycle pulse, one clock after each beat the MAC took (for statistics).
     pub sent: Signal<Out, Bit>,
     /// Card clock.
@@ -101,14 +92,8 @@ impl TxFramer {
     pub fn new() -> Self {
         assert_eq!(FRAME_BYTES * 8, 512, "one frame per 512-bit beat");
         Self {
-            frame: Default::default(),
-            frame_valid: Default::default(),
-            frame_ready: Default::default(),
-            tx_data: Default::default(),
-            tx_valid: Default::default(),
-            tx_last: Default::default(),
-            tx_bytes: Default::default(),
-            tx_ready: Default::default(),
+            frames_in: Default::default(),
+            beats_out: Default::default(),
             sent: Default::default(),
             clock: Default::default(),
             skid: Default::default(),
@@ -144,19 +129,19 @@ impl Logic for TxFramer {
     fn update(&mut self) {
         dff_setup!(self, clock, skid, skid_valid, s0, v0, s1, v1, s2, v2, sent_reg);
         clock!(self, clock, crc);
-        self.advance.next = !self.v2.q.val() | self.tx_ready.val();
+        self.advance.next = !self.v2.q.val() | self.beats_out.ready.val();
 
         // Input side with skid buffer.
-        self.frame_ready.next = !self.skid_valid.q.val();
+        self.frames_in.ready.next = !self.skid_valid.q.val();
         if self.skid_valid.q.val() {
             self.pick.next = self.skid.q.val();
         } else {
-            self.pick.next = self.frame.val();
+            self.pick.next = self.frames_in.data.val();
         }
         if self.advance.val() {
             self.skid_valid.d.next = false;
-        } else if self.frame_valid.val() & !self.skid_valid.q.val() {
-            self.skid.d.next = self.frame.val();
+        } else if self.frames_in.valid.val() & !self.skid_valid.q.val() {
+            self.skid.d.next = self.frames_in.data.val();
             self.skid_valid.d.next = true;
         }
 
@@ -195,7 +180,7 @@ impl Logic for TxFramer {
         self.crc.advance.next = self.advance.val();
         if self.advance.val() {
             self.s0.d.next = self.image.val();
-            self.v0.d.next = self.skid_valid.q.val() | self.frame_valid.val();
+            self.v0.d.next = self.skid_valid.q.val() | self.frames_in.valid.val();
             self.s1.d.next = self.s0.q.val();
             self.v1.d.next = self.v0.q.val();
             self.s2.d.next = self.s1.q.val();
@@ -205,11 +190,11 @@ impl Logic for TxFramer {
         // MAC side.
         self.out_image.next = self.s2.q.val();
         self.out_image.next.fcs = self.crc.fcs.val();
-        self.tx_data.next = self.out_image.val().into();
-        self.tx_valid.next = self.v2.q.val();
-        self.tx_last.next = true;
-        self.tx_bytes.next = self.frame_bytes.val();
-        self.sent_reg.d.next = self.v2.q.val() & self.tx_ready.val();
+        self.beats_out.data.next.data = self.out_image.val().into();
+        self.beats_out.valid.next = self.v2.q.val();
+        self.beats_out.data.next.last = true;
+        self.beats_out.data.next.bytes = self.frame_bytes.val();
+        self.sent_reg.d.next = self.v2.q.val() & self.beats_out.ready.val();
         self.sent.next = self.sent_reg.q.val();
     }
 }

@@ -15,12 +15,16 @@
 //! late; the host sets a ring up before it enables the queue.
 //!
 //! Timing: a completion taken in cycle t is offered on the DMA port from t+1; one entry
-//! per clock while `dma_ready` is high (`cpl_ready` = output register empty or leaving).
+//! per clock while the DMA port is ready (`completions_in` is ready while the output
+//! register is empty or leaving).
 //! The interrupt is judged when the DMA port accepts the entry (cycle a): `irq_fired`
 //! pulses in cycle a itself, so `IRQ_ARM` is clear before the next entry can be accepted
 //! (one interrupt per arm), and `irq` pulses in cycle a+1, after the entry's write was
 //! handed to the DMA port (PCIe orders the MSI-X write behind it).
 
+use super::DmaWrite;
+use crate::originator::Completion;
+use crate::widgets::{StreamSink, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::{MAX_RING_LOG2, QUEUES};
 use seqfab_contract::ring::{self, ENTRY_BYTES};
@@ -68,22 +72,8 @@ struct SlotOffset {
 #[derive(LogicBlock)]
 pub struct CompletionWriter {
     pub clock: Signal<In, Clock>,
-    /// A completion is offered.
-    pub cpl_valid: Signal<In, bool>,
-    /// The writer takes the completion (its DMA output register is free or leaving).
-    pub cpl_ready: Signal<Out, bool>,
-    /// Queue whose ring gets the entry.
-    pub cpl_queue: Signal<In, Bits<2>>,
-    /// First number of the range (0 unless the status is Ok).
-    pub cpl_value: Signal<In, Bits<64>>,
-    /// Numbers in the range (as requested).
-    pub cpl_count: Signal<In, Bits<32>>,
-    /// Epoch of the configuration that issued the range.
-    pub cpl_epoch: Signal<In, Bits<32>>,
-    /// The doorbell's tag.
-    pub cpl_tag: Signal<In, Bits<16>>,
-    /// `seqfab_contract::ring::Status` code.
-    pub cpl_status: Signal<In, Bits<8>>,
+    /// The completions; `ready` while the DMA output register is free or leaving.
+    pub completions_in: StreamSink<Completion>,
     /// Per queue: `Q_RING_BASE`.
     pub ring_base: [Signal<In, Bits<64>>; QUEUES],
     /// Per queue: `Q_RING_LOG2`.
@@ -94,14 +84,8 @@ pub struct CompletionWriter {
     pub irq_enable: [Signal<In, bool>; QUEUES],
     /// Per queue: `Q_CONTROL.IRQ_ARM`.
     pub irq_armed: [Signal<In, bool>; QUEUES],
-    /// DMA write address (32-byte aligned).
-    pub dma_addr: Signal<Out, Bits<64>>,
-    /// DMA write data: one ring entry.
-    pub dma_data: Signal<Out, Bits<256>>,
-    /// A DMA beat is offered.
-    pub dma_valid: Signal<Out, bool>,
-    /// The DMA port takes the beat.
-    pub dma_ready: Signal<In, bool>,
+    /// The ring entry writes, 32-byte aligned (a register output).
+    pub dma_out: StreamSource<DmaWrite>,
     /// Per queue: entries written since the last ring reset (free running; `Q_STATUS`).
     pub produced: [Signal<Out, Bits<32>>; QUEUES],
     /// Per queue: interrupt pulse, the cycle after an entry of an armed and enabled queue
@@ -141,27 +125,17 @@ pub struct CompletionWriter {
 impl CompletionWriter {
     pub fn new() -> Self {
         RingEntry::check_layout();
-        assert_eq!(QUEUES, 4, "cpl_queue is 2 bits");
+        assert_eq!(QUEUES, 4, "the completion's queue is 2 bits");
         assert_eq!(1 << SlotOffset::default().get_my_offset_slot(), ENTRY_BYTES);
         Self {
             clock: Default::default(),
-            cpl_valid: Default::default(),
-            cpl_ready: Default::default(),
-            cpl_queue: Default::default(),
-            cpl_value: Default::default(),
-            cpl_count: Default::default(),
-            cpl_epoch: Default::default(),
-            cpl_tag: Default::default(),
-            cpl_status: Default::default(),
+            completions_in: Default::default(),
             ring_base: Default::default(),
             ring_log2: Default::default(),
             ring_reset: Default::default(),
             irq_enable: Default::default(),
             irq_armed: Default::default(),
-            dma_addr: Default::default(),
-            dma_data: Default::default(),
-            dma_valid: Default::default(),
-            dma_ready: Default::default(),
+            dma_out: Default::default(),
             produced: Default::default(),
             irq: Default::default(),
             irq_fired: Default::default(),
@@ -205,9 +179,9 @@ impl Logic for CompletionWriter {
     fn update(&mut self) {
         dff_setup!(self, clock, beat, beat_addr, beat_queue, beat_valid, written_r);
         // Handshakes: the output register takes a new entry when empty or leaving.
-        self.leave.next = self.beat_valid.q.val() && self.dma_ready.val();
-        self.cpl_ready.next = !self.beat_valid.q.val() || self.dma_ready.val();
-        self.take.next = self.cpl_valid.val() && self.cpl_ready.val();
+        self.leave.next = self.beat_valid.q.val() && self.dma_out.ready.val();
+        self.completions_in.ready.next = !self.beat_valid.q.val() || self.dma_out.ready.val();
+        self.take.next = self.completions_in.valid.val() && self.completions_in.ready.val();
         // The completion's queue: its ring and producer index.
         self.sel_base.next = self.zero64.val();
         self.sel_mask.next = self.zero32.val();
@@ -224,7 +198,7 @@ impl Logic for CompletionWriter {
             self.producer[q].clock.next = self.clock.val();
             self.producer[q].d.next = self.producer[q].q.val();
             self.irq_r[q].clock.next = self.clock.val();
-            if self.cpl_queue.val() == self.queue_id[q].val() {
+            if self.completions_in.data.val().queue == self.queue_id[q].val() {
                 self.sel_base.next = self.base_r[q].q.val();
                 self.sel_mask.next = self.mask_r[q].q.val();
                 self.wrap_bit.next = self.wrap_r[q].q.val();
@@ -247,18 +221,18 @@ impl Logic for CompletionWriter {
         }
         if self.take.val() {
             self.beat_valid.d.next = true;
-            self.beat_queue.d.next = self.cpl_queue.val();
+            self.beat_queue.d.next = self.completions_in.data.val().queue;
             self.beat_addr.d.next = self.sel_base.val() + self.slot_bytes.val();
-            self.beat.d.next.value = self.cpl_value.val();
-            self.beat.d.next.count = self.cpl_count.val();
-            self.beat.d.next.epoch = self.cpl_epoch.val();
-            self.beat.d.next.tag = self.cpl_tag.val();
-            self.beat.d.next.status = self.cpl_status.val();
+            self.beat.d.next.value = self.completions_in.data.val().value;
+            self.beat.d.next.count = self.completions_in.data.val().count;
+            self.beat.d.next.epoch = self.completions_in.data.val().epoch;
+            self.beat.d.next.tag = self.completions_in.data.val().tag;
+            self.beat.d.next.status = self.completions_in.data.val().status;
             self.beat.d.next.phase = !(self.sel_produced.val() & self.wrap_bit.val()).any();
         }
-        self.dma_addr.next = self.beat_addr.q.val();
-        self.dma_data.next = self.beat.q.val().into();
-        self.dma_valid.next = self.beat_valid.q.val();
+        self.dma_out.data.next.addr = self.beat_addr.q.val();
+        self.dma_out.data.next.data = self.beat.q.val().into();
+        self.dma_out.valid.next = self.beat_valid.q.val();
         // Interrupts: judged when the DMA port accepts the entry.
         for q in 0..QUEUES {
             self.irq_fired[q].next = self.leave.val()

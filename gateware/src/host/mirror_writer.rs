@@ -13,16 +13,18 @@
 //! RSP gated on `mirrored_stored >= end of range` leaves strictly after that write. PCIe
 //! posted writes are applied in order, so the host sees the mirror before anything the
 //! card writes later. The port must be the card's DMA port or a path that does not hold
-//! the beat ([`super::DmaArbiter`] passes `dma_ready` through in the same cycle).
+//! the beat (the DMA arbiter, [`crate::widgets::StreamArbiter2`], passes the port's ready through in the same cycle).
 //!
 //! **Timing.** The inputs are copied into `cur_*` every clock, and whether they changed
 //! (`chg`, five wide compares) is registered beside them; a `pending` flag keeps a change
 //! until a beat carries it. So the decision to load a beat is two flip-flops and
-//! `dma_ready`, not 300 bits of compares ahead of 500 load enables (docs/gateware.md,
+//! the port's ready, not 300 bits of compares ahead of 500 load enables (docs/gateware.md,
 //! "Timing"). A beat carries the values of the clock before it is loaded, and
 //! `mirror_on` follows `MIRROR_ADDR` one clock late (management writes `MIRROR_ADDR`
 //! before it enables the card).
 
+use super::DmaWrite;
+use crate::widgets::StreamSource;
 use rust_hdl::prelude::*;
 use seqfab_contract::mirror::{self, MIRROR_BYTES};
 
@@ -64,14 +66,8 @@ pub struct MirrorWriter {
     pub epoch: Signal<In, Bits<32>>,
     /// `MIRROR_ADDR` (0: no mirror writes).
     pub mirror_addr: Signal<In, Bits<64>>,
-    /// DMA write address.
-    pub dma_addr: Signal<Out, Bits<64>>,
-    /// DMA write data: one mirror.
-    pub dma_data: Signal<Out, Bits<256>>,
-    /// A mirror beat is offered.
-    pub dma_valid: Signal<Out, bool>,
-    /// The DMA port takes the beat.
-    pub dma_ready: Signal<In, bool>,
+    /// The mirror writes (a register output).
+    pub dma_out: StreamSource<DmaWrite>,
     /// `stored` as carried by the last mirror beat the DMA port accepted (0 before any).
     pub mirrored_stored: Signal<Out, Bits<64>>,
     /// `MIRROR_ADDR` != 0: RSPs wait for `mirrored_stored`; without a mirror the register
@@ -111,10 +107,7 @@ impl MirrorWriter {
             limit: Default::default(),
             epoch: Default::default(),
             mirror_addr: Default::default(),
-            dma_addr: Default::default(),
-            dma_data: Default::default(),
-            dma_valid: Default::default(),
-            dma_ready: Default::default(),
+            dma_out: Default::default(),
             mirrored_stored: Default::default(),
             mirror_on: Default::default(),
             cur_counter: Default::default(),
@@ -179,10 +172,10 @@ impl Logic for MirrorWriter {
         self.on.d.next = self.mirror_addr.val() != self.zero64.val();
         self.mirror_on.next = self.on.q.val();
         self.dirty.next = self.on.q.val() && (self.pending.q.val() || self.chg.q.val());
-        self.free.next = !self.beat_valid.q.val() || self.dma_ready.val();
+        self.free.next = !self.beat_valid.q.val() || self.dma_out.ready.val();
         self.pending.d.next = self.pending.q.val() || self.chg.q.val();
         // The beat leaves: from now on the host has (in order) what it carried.
-        if self.beat_valid.q.val() && self.dma_ready.val() {
+        if self.beat_valid.q.val() && self.dma_out.ready.val() {
             self.beat_valid.d.next = false;
             self.mirrored.d.next = self.beat_stored.q.val();
         }
@@ -198,9 +191,9 @@ impl Logic for MirrorWriter {
             self.beat.d.next.sequence = self.seq_no.q.val() + self.one32.val();
             self.seq_no.d.next = self.seq_no.q.val() + self.one32.val();
         }
-        self.dma_addr.next = self.beat_addr.q.val();
-        self.dma_data.next = self.beat.q.val().into();
-        self.dma_valid.next = self.beat_valid.q.val();
+        self.dma_out.data.next.addr = self.beat_addr.q.val();
+        self.dma_out.data.next.data = self.beat.q.val().into();
+        self.dma_out.valid.next = self.beat_valid.q.val();
         self.mirrored_stored.next = self.mirrored.q.val();
     }
 }

@@ -9,16 +9,16 @@
 //!             │  config, mgmt window, stats        (FIFO)
 //!             └─ QueueRegs[q], StatCounter[k]
 //!  originator ──cpl──> CompletionWriter ──a──┐
-//!  engine state ─────> MirrorWriter ─────b──┴─> DmaArbiter ──> dma
+//!  engine state ─────> MirrorWriter ─────b──┴─> StreamArbiter2 ──> dma
 //!  CompletionWriter ──irq[q]──> host
 //! ```
 //!
 //! I3 (stored before delivered) relies on [`MirrorWriter::mirrored_stored`] moving only
-//! when the card's DMA port accepted the mirror beat, so [`DmaArbiter`] holds no beat:
+//! when the card's DMA port accepted the mirror beat, so the DMA arbiter
+//! ([`crate::widgets::StreamArbiter2`]) holds no beat:
 //! its requesters see the card port's `dma_ready` in the same cycle.
 
 pub mod completion_writer;
-pub mod dma_arbiter;
 pub mod dma_write;
 pub mod mirror_writer;
 pub mod queue_regs;
@@ -29,7 +29,6 @@ pub mod stat_counter;
 pub mod words;
 
 pub use completion_writer::CompletionWriter;
-pub use dma_arbiter::DmaArbiter;
 pub use dma_write::DmaWrite;
 pub use mirror_writer::MirrorWriter;
 pub use queue_regs::QueueRegs;

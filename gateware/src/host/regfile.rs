@@ -21,7 +21,9 @@ use super::stat_counter::StatCounter;
 use super::words::{
     check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord, Word32, Word8,
 };
+use crate::engine::EngineStatus;
 use crate::frame::FrameFields;
+use crate::widgets::{StreamSink, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::doorbell::RESERVED_MASK;
 use seqfab_contract::limits::{MAX_COUNT, QUEUES};
@@ -146,31 +148,18 @@ pub struct RegFile {
     pub max_retries: Signal<Out, Bits<8>>,
     /// `MIRROR_ADDR`.
     pub mirror_addr: Signal<Out, Bits<64>>,
-    /// Management frame to send: `MGMT_TX_*` as they were at the `MGMT_TX_SEND` write,
-    /// with `src` = `origin` = `NODE_ID`. Stable while `mgmt_tx_valid`.
-    pub mgmt_tx: Signal<Out, FrameFields>,
-    /// Raised the cycle after a write to `MGMT_TX_SEND`, held until `mgmt_tx_ready`. A
-    /// send while one is still waiting replaces it (the host polls `MGMT_RX_SEQ` for the
-    /// answer of the frame it sent last).
-    pub mgmt_tx_valid: Signal<Out, bool>,
-    /// The card took `mgmt_tx`.
-    pub mgmt_tx_ready: Signal<In, bool>,
-    /// A management reply (CONFIG_ACK or STATE_REPLY) for the host.
-    pub mgmt_rx: Signal<In, FrameFields>,
-    /// Pulse: `mgmt_rx` holds a reply; latched into `MGMT_RX_*`, `MGMT_RX_SEQ` counts it.
-    pub mgmt_rx_valid: Signal<In, bool>,
-    /// Shown in `EPOCH`.
-    pub epoch: Signal<In, Bits<32>>,
-    /// Shown in `PRIMARY_ID`.
-    pub primary_id: Signal<In, Bits<8>>,
-    /// Shown in `SECONDARY_ID`.
-    pub secondary_id: Signal<In, Bits<8>>,
-    /// Shown in `COUNTER`.
-    pub counter: Signal<In, Bits<64>>,
-    /// Shown in `LIMIT`.
-    pub limit: Signal<In, Bits<64>>,
-    /// Shown in `STORED`.
-    pub stored: Signal<In, Bits<64>>,
+    /// Management frames to send: `MGMT_TX_*` as they were at the `MGMT_TX_SEND` write,
+    /// with `src` = `origin` = `NODE_ID`. Valid from the cycle after a write to
+    /// `MGMT_TX_SEND` until taken; a send while one is still waiting replaces it (the
+    /// host polls `MGMT_RX_SEQ` for the answer of the frame it sent last).
+    pub mgmt_out: StreamSource<FrameFields>,
+    /// Management replies (CONFIG_ACK or STATE_REPLY) for the host, always taken
+    /// (`ready` is constantly high): each is latched into `MGMT_RX_*` and counted in
+    /// `MGMT_RX_SEQ`.
+    pub mgmt_in: StreamSink<FrameFields>,
+    /// The engine's state: `EPOCH`, `PRIMARY_ID`, `SECONDARY_ID`, `COUNTER`, `LIMIT`,
+    /// `STORED` and `STATUS`'s role bits.
+    pub status: Signal<In, EngineStatus>,
     /// Shown in `LIVE_X`.
     pub live_x: Signal<In, Bits<64>>,
     /// Shown in `LIVE_Y`.
@@ -179,12 +168,6 @@ pub struct RegFile {
     pub link_x: Signal<In, bool>,
     /// `STATUS.LINK_Y`.
     pub link_y: Signal<In, bool>,
-    /// `STATUS.PRIMARY`.
-    pub is_primary: Signal<In, bool>,
-    /// `STATUS.SECONDARY`.
-    pub is_secondary: Signal<In, bool>,
-    /// `STATUS.CONFIGURED`.
-    pub configured: Signal<In, bool>,
     /// Shown in `LEASE` (and `STATUS.LEASE` when not 0).
     pub lease: Signal<In, Bits<32>>,
     /// Shown in `LEASE_HOLD_LEFT`.
@@ -272,9 +255,11 @@ pub struct RegFile {
     w_secondary: Signal<Local, Word8>,
     w_rx_header: Signal<Local, MgmtHeaderWord>,
     w_rx_count: Signal<Local, Word32>,
-    /// Fields of `mgmt_rx` that no register shows (dst, origin, tag): named `unused` so
+    /// Fields of `mgmt_in` that no register shows (dst, origin, tag): named `unused` so
     /// Verilator's `-Wall` knows they are dropped on purpose.
     unused_rx_fields: Signal<Local, FrameFields>,
+    /// The lease state of `status`, which the lease keeper reads and no register shows.
+    unused_status_lease: Signal<Local, bool>,
     zero_status: Constant<StatusWord>,
     zero_word32: Constant<Word32>,
     zero_word8: Constant<Word8>,
@@ -356,24 +341,13 @@ impl RegFile {
             request_timeout: Default::default(),
             max_retries: Default::default(),
             mirror_addr: Default::default(),
-            mgmt_tx: Default::default(),
-            mgmt_tx_valid: Default::default(),
-            mgmt_tx_ready: Default::default(),
-            mgmt_rx: Default::default(),
-            mgmt_rx_valid: Default::default(),
-            epoch: Default::default(),
-            primary_id: Default::default(),
-            secondary_id: Default::default(),
-            counter: Default::default(),
-            limit: Default::default(),
-            stored: Default::default(),
+            mgmt_out: Default::default(),
+            mgmt_in: Default::default(),
+            status: Default::default(),
             live_x: Default::default(),
             live_y: Default::default(),
             link_x: Default::default(),
             link_y: Default::default(),
-            is_primary: Default::default(),
-            is_secondary: Default::default(),
-            configured: Default::default(),
             lease: Default::default(),
             hold_left: Default::default(),
             support: Default::default(),
@@ -433,6 +407,7 @@ impl RegFile {
             w_secondary: Default::default(),
             w_rx_header: Default::default(),
             w_rx_count: Default::default(),
+            unused_status_lease: Default::default(),
             unused_rx_fields: Default::default(),
             zero_status: Constant::new(StatusWord::default()),
             zero_word32: Constant::new(Word32::default()),
@@ -560,7 +535,7 @@ impl Logic for RegFile {
         self.db_ok.next = self.db_ok_r.q.val();
         // ---- Management window ----
         self.send.next = self.mmio_write.val() && (self.mmio_addr.val() == self.a_send.val());
-        if self.tx_valid.q.val() && self.mgmt_tx_ready.val() {
+        if self.tx_valid.q.val() && self.mgmt_out.ready.val() {
             self.tx_valid.d.next = false;
         }
         if self.send.val() {
@@ -594,27 +569,30 @@ impl Logic for RegFile {
             self.tx.d.next.src = self.rw[0].q.val().get_bits::<8>(0);
             self.tx.d.next.origin = self.rw[0].q.val().get_bits::<8>(0);
         }
-        self.mgmt_tx.next = self.tx.q.val();
-        self.mgmt_tx_valid.next = self.tx_valid.q.val();
-        if self.mgmt_rx_valid.val() {
-            self.rx.d.next = self.mgmt_rx.val();
+        self.mgmt_out.data.next = self.tx.q.val();
+        self.mgmt_out.valid.next = self.tx_valid.q.val();
+        if self.mgmt_in.valid.val() {
+            self.rx.d.next = self.mgmt_in.data.val();
             self.rx_seq.d.next = (self.rx_seq.q.val() + self.one64.val()) & self.wrap32.val();
         }
         self.unused_rx_fields.next = self.rx.q.val();
+        self.unused_status_lease.next =
+            self.status.val().quorum.any() | self.status.val().new_epoch;
+        self.mgmt_in.ready.next = true;
         // ---- Read-only words ----
         self.w_status.next = self.zero_status.val();
         self.w_status.next.link_x = self.link_x.val();
         self.w_status.next.link_y = self.link_y.val();
-        self.w_status.next.primary = self.is_primary.val();
-        self.w_status.next.secondary = self.is_secondary.val();
-        self.w_status.next.configured = self.configured.val();
+        self.w_status.next.primary = self.status.val().is_primary;
+        self.w_status.next.secondary = self.status.val().is_secondary;
+        self.w_status.next.configured = self.status.val().configured;
         self.w_status.next.lease = self.lease.val().any();
         self.w_epoch.next = self.zero_word32.val();
-        self.w_epoch.next.value = self.epoch.val();
+        self.w_epoch.next.value = self.status.val().epoch;
         self.w_primary.next = self.zero_word8.val();
-        self.w_primary.next.value = self.primary_id.val();
+        self.w_primary.next.value = self.status.val().primary_id;
         self.w_secondary.next = self.zero_word8.val();
-        self.w_secondary.next.value = self.secondary_id.val();
+        self.w_secondary.next.value = self.status.val().secondary_id;
         self.w_rx_header.next = self.zero_header.val();
         self.w_rx_header.next.kind = self.rx.q.val().kind;
         self.w_rx_header.next.node = self.rx.q.val().src;
@@ -626,9 +604,9 @@ impl Logic for RegFile {
         self.ro_word[1].next = self.w_epoch.val().into();
         self.ro_word[2].next = self.w_primary.val().into();
         self.ro_word[3].next = self.w_secondary.val().into();
-        self.ro_word[4].next = self.counter.val();
-        self.ro_word[5].next = self.limit.val();
-        self.ro_word[6].next = self.stored.val();
+        self.ro_word[4].next = self.status.val().counter;
+        self.ro_word[5].next = self.status.val().limit;
+        self.ro_word[6].next = self.status.val().stored;
         self.ro_word[7].next = self.live_x.val();
         self.ro_word[8].next = self.live_y.val();
         self.ro_word[9].next = self.w_rx_header.val().into();

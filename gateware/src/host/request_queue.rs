@@ -7,13 +7,13 @@
 //! `overflow` when the only fault was a full FIFO: the host ignored back-pressure).
 //!
 //! The FIFO is the project's [`Fifo`] (RAM, registered first-word-fall-through head,
-//! one-cycle clear), not rust-hdl's `SynchronousFIFO`, because soft reset must empty it in one
-//! cycle. `req_valid` shows the oldest request, popped by `req_ready`.
+//! one-cycle clear), because soft reset must empty it in one cycle. `requests_out` is the
+//! FIFO's head.
 //!
 //! Timing: a doorbell in cycle t is judged in cycle t (`accepted`/`dropped`/`overflow`
 //! pulse in t+1), and its request is at the head, if the FIFO was empty, in t+3.
 
-use crate::widgets::Fifo;
+use crate::widgets::{Fifo, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::{MAX_COUNT, QUEUE_FIFO_DEPTH};
 
@@ -46,14 +46,8 @@ pub struct RequestQueue {
     pub enable: Signal<In, bool>,
     /// Soft reset pulse: empties the FIFO (a doorbell in the same cycle is dropped).
     pub soft_reset: Signal<In, bool>,
-    /// The oldest request is shown on `req_count`/`req_tag`.
-    pub req_valid: Signal<Out, bool>,
-    /// Count of the oldest request.
-    pub req_count: Signal<Out, Bits<24>>,
-    /// Tag of the oldest request.
-    pub req_tag: Signal<Out, Bits<16>>,
-    /// The consumer takes the oldest request (with `req_valid`).
-    pub req_ready: Signal<In, bool>,
+    /// The requests, oldest first (the FIFO's registered head).
+    pub requests_out: StreamSource<Request>,
     /// Requests held, 0..=`QUEUE_FIFO_DEPTH` (for `Q_STATUS`).
     pub fill: Signal<Out, Bits<16>>,
     /// The FIFO holds `QUEUE_FIFO_DEPTH` requests: the next doorbell overflows.
@@ -91,10 +85,7 @@ impl RequestQueue {
             db_ok: Default::default(),
             enable: Default::default(),
             soft_reset: Default::default(),
-            req_valid: Default::default(),
-            req_count: Default::default(),
-            req_tag: Default::default(),
-            req_ready: Default::default(),
+            requests_out: Default::default(),
             fill: Default::default(),
             full: Default::default(),
             accepted: Default::default(),
@@ -122,7 +113,7 @@ impl Logic for RequestQueue {
         dff_setup!(self, clock, accepted_r, dropped_r, overflow_r);
         clock!(self, clock, fifo);
         self.unused_db_word.next = self.db_data.val();
-        self.full.next = self.fifo.full.val();
+        self.full.next = !self.fifo.beats_in.ready.val();
         self.push.next = self.db_valid.val()
             && self.db_ok.val()
             && self.enable.val()
@@ -135,14 +126,11 @@ impl Logic for RequestQueue {
             && self.enable.val()
             && self.full.val()
             && !self.soft_reset.val();
-        self.fifo.write.next = self.push.val();
-        self.fifo.data_in.next.count = self.db_data.val().get_bits::<24>(0);
-        self.fifo.data_in.next.tag = self.db_data.val().get_bits::<16>(32);
+        self.fifo.beats_in.valid.next = self.push.val();
+        self.fifo.beats_in.data.next.count = self.db_data.val().get_bits::<24>(0);
+        self.fifo.beats_in.data.next.tag = self.db_data.val().get_bits::<16>(32);
         self.fifo.clear.next = self.soft_reset.val();
-        self.req_valid.next = self.fifo.valid.val();
-        self.fifo.read.next = self.req_ready.val();
-        self.req_count.next = self.fifo.data_out.val().count;
-        self.req_tag.next = self.fifo.data_out.val().tag;
+        StreamSource::<Request>::link(&mut self.requests_out, &mut self.fifo.beats_out);
         self.fill.next = self.fifo.fill.val();
         self.accepted.next = self.accepted_r.q.val();
         self.dropped.next = self.dropped_r.q.val();

@@ -13,12 +13,14 @@
 //!   assignment and `bit_cast` widening.
 
 pub mod batch_table;
+pub mod completion;
 #[allow(clippy::module_inception)]
 pub mod originator;
 pub mod request_log;
 pub mod splitter;
 
 pub use batch_table::{BatchTable, SlotState};
+pub use completion::Completion;
 pub use originator::Originator;
 pub use request_log::RequestLog;
 pub use splitter::Splitter;

@@ -1,12 +1,12 @@
 //! The originator: coalesces host requests into REQ frames and splits the answers.
 
 use super::batch_table::{BatchTable, BATCH_N_BITS, SLOT_BITS};
+use super::completion::Completion;
 use super::request_log::RequestLog;
 use super::splitter::Splitter;
 use crate::frame::{type_code, FrameFields};
-use crate::widgets::FramePack;
-use crate::widgets::RoundRobin;
-use crate::widgets::ZeroExtend;
+use crate::host::request_queue::Request;
+use crate::widgets::{FramePack, RoundRobin, StreamSink, StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::frame::FrameType;
 use seqfab_contract::limits::{MAX_REQUESTS_PER_FRAME, QUEUES};
@@ -53,11 +53,11 @@ const _: () =
 ///
 /// **Soft reset** empties the open and closed batches and the log and frees every slot
 /// (moving its generation on, so late answers are dropped). A completion on offer is
-/// withdrawn; a REQ already offered at `req_frame` is still delivered (its answer will not
+/// withdrawn; a REQ already offered at `reqs_out` is still delivered (its answer will not
 /// match).
 ///
 /// **Rates and latency.** Up to one request in and one completion out per clock, and one
-/// answer in per clock (`rsp_ready` is always high). A slot is busy from its REQ to the
+/// answer in per clock (`answers_in` is always ready). A slot is busy from its REQ to the
 /// last completion of its batch, so with a round trip of `L` clocks (REQ taken to answer
 /// offered) the rate is one request per clock up to `L` of about 30 and about
 /// `64 / (L + 20)` per clock beyond (the tests measure it). A request taken in cycle `c`
@@ -84,42 +84,15 @@ pub struct Originator {
     pub max_retries: Signal<In, Bits<8>>,
     /// CONTROL.SOFT_RESET: drop every request in the originator.
     pub soft_reset: Signal<In, bool>,
-    /// Per queue: a request is offered.
-    pub req_valid: [Signal<In, bool>; QUEUES],
-    /// Per queue: numbers the offered request asks for (1..=MAX_COUNT).
-    pub req_count: [Signal<In, Bits<24>>; QUEUES],
-    /// Per queue: the offered request's doorbell tag.
-    pub req_tag: [Signal<In, Bits<16>>; QUEUES],
-    /// Per queue: the offered request is taken this clock.
-    pub req_ready: [Signal<Out, bool>; QUEUES],
-    /// An RSP or NACK frame addressed to this card.
-    pub rsp_frame: Signal<In, FrameFields>,
-    /// `rsp_frame` is present.
-    pub rsp_valid: Signal<In, bool>,
-    /// Always high: an answer is taken every clock.
-    pub rsp_ready: Signal<Out, bool>,
-    /// The REQ frame offered to the fabric.
-    pub req_frame: Signal<Out, FrameFields>,
-    /// `req_frame` is offered.
-    pub req_frame_valid: Signal<Out, bool>,
-    /// `req_frame` is taken this clock.
-    pub req_frame_ready: Signal<In, bool>,
-    /// A completion is offered.
-    pub cpl_valid: Signal<Out, bool>,
-    /// The completion is taken this clock.
-    pub cpl_ready: Signal<In, bool>,
-    /// Queue the completed request came from.
-    pub cpl_queue: Signal<Out, Bits<2>>,
-    /// First number of the request's range (0 unless `cpl_status` is Ok).
-    pub cpl_value: Signal<Out, Bits<64>>,
-    /// Numbers in the range (the request's count).
-    pub cpl_count: Signal<Out, Bits<32>>,
-    /// Epoch of the configuration that issued the range.
-    pub cpl_epoch: Signal<Out, Bits<32>>,
-    /// The request's doorbell tag.
-    pub cpl_tag: Signal<Out, Bits<16>>,
-    /// `seqfab_contract::ring::Status` code.
-    pub cpl_status: Signal<Out, Bits<8>>,
+    /// Per queue: the queue's requests, oldest first.
+    pub requests_in: [StreamSink<Request>; QUEUES],
+    /// RSP and NACK frames addressed to this card; `ready` is always high (an answer is
+    /// taken every clock).
+    pub answers_in: StreamSink<FrameFields>,
+    /// The REQ frames offered to the fabric.
+    pub reqs_out: StreamSource<FrameFields>,
+    /// The completions, one per request in arrival order.
+    pub completions_out: StreamSource<Completion>,
     /// Pulse: a REQ frame was sent (re-sends included; STAT_REQ_TX).
     pub req_tx: Signal<Out, bool>,
     /// Pulse: a REQ frame was re-sent (STAT_RETRIES).
@@ -137,12 +110,15 @@ pub struct Originator {
     pub drop_epoch: Signal<Out, bool>,
 
     arbiter: RoundRobin,
+    /// The granted queue's request. (`#[hdl_gen]` cannot read a struct field of an
+    /// array element indexed by a loop variable, so the request is selected whole.)
+    granted: Signal<Local, Request>,
     log: RequestLog,
     batches: BatchTable,
     splitter: Splitter,
     /// The taken request's count, widened for the batch total.
     take_count: ZeroExtend<24, 32>,
-    /// Assembles `req_frame` from the output registers.
+    /// Assembles `reqs_out` from the output registers.
     pack: FramePack,
     /// Requests in the open batch.
     open_n: DFF<Bits<BATCH_N_BITS>>,
@@ -177,7 +153,7 @@ pub struct Originator {
     /// The batch that takes a slot: the closed one if any, else the open one.
     batch_n: Signal<Local, Bits<BATCH_N_BITS>>,
     batch_total: Signal<Local, Bits<32>>,
-    /// `rsp_frame` as a bit vector, so fields are read with exact-width offsets.
+    /// `answers_in`'s frame as a bit vector, so fields are read with exact-width offsets.
     rsp_bits: Signal<Local, Bits<312>>,
     /// Answer fields the originator has no use for. Verilator's default
     /// `--unused-regexp` (`*unused*`) exempts these names from UNUSEDSIGNAL, the usual
@@ -186,7 +162,7 @@ pub struct Originator {
     unused_aux: Signal<Local, Bits<64>>,
     unused_extra: Signal<Local, Bits<64>>,
 
-    /// Bit offsets of the `FrameFields` fields read from `rsp_frame` (9 bits: the index
+    /// Bit offsets of the `FrameFields` fields read from the answer (9 bits: the index
     /// width of a 312-bit vector).
     at_kind: Constant<Bits<9>>,
     at_src: Constant<Bits<9>>,
@@ -222,24 +198,10 @@ impl Originator {
             request_timeout: Default::default(),
             max_retries: Default::default(),
             soft_reset: Default::default(),
-            req_valid: Default::default(),
-            req_count: Default::default(),
-            req_tag: Default::default(),
-            req_ready: Default::default(),
-            rsp_frame: Default::default(),
-            rsp_valid: Default::default(),
-            rsp_ready: Default::default(),
-            req_frame: Default::default(),
-            req_frame_valid: Default::default(),
-            req_frame_ready: Default::default(),
-            cpl_valid: Default::default(),
-            cpl_ready: Default::default(),
-            cpl_queue: Default::default(),
-            cpl_value: Default::default(),
-            cpl_count: Default::default(),
-            cpl_epoch: Default::default(),
-            cpl_tag: Default::default(),
-            cpl_status: Default::default(),
+            requests_in: Default::default(),
+            answers_in: Default::default(),
+            reqs_out: Default::default(),
+            completions_out: Default::default(),
             req_tx: Default::default(),
             retries: Default::default(),
             timeouts: Default::default(),
@@ -248,6 +210,7 @@ impl Originator {
             drop_dup_rsp: Default::default(),
             drop_epoch: Default::default(),
             arbiter: RoundRobin::new(),
+            granted: Default::default(),
             log: RequestLog::new(),
             batches: BatchTable::new(),
             splitter: Splitter::new(),
@@ -335,11 +298,11 @@ impl Logic for Originator {
         // groups linked by the locals they share, and a group that read the arbiter's
         // `take` and wrote its `enable` would be a combinational loop (UNOPTFLAT).
         for q in 0..QUEUES {
-            self.arbiter.request[q].next = self.req_valid[q].val();
+            self.arbiter.request[q].next = self.requests_in[q].valid.val();
         }
         self.take_slot_ok.next = self.batches.can_open.val()
             && (!(self.enabled.val() && self.configured.val())
-                || ((!self.out_valid.q.val() || self.req_frame_ready.val())
+                || ((!self.out_valid.q.val() || self.reqs_out.ready.val())
                     && !self.batches.resend_valid.val()));
         self.can_take.next = ((self.open_n.q.val() != self.batch_full.val())
             || !self.closed_valid.q.val()
@@ -348,16 +311,16 @@ impl Logic for Originator {
             && !self.soft_reset.val();
         self.arbiter.enable.next = self.can_take.val();
         self.log.in_queue.next = self.arbiter.grant.val();
-        self.log.in_tag.next = self.req_tag[0].val();
-        self.log.in_count.next = self.req_count[0].val();
+        self.granted.next = self.requests_in[0].data.val();
         for q in 0..QUEUES {
-            self.req_ready[q].next = false;
+            self.requests_in[q].ready.next = false;
             if self.arbiter.grant.val().index() == q {
-                self.req_ready[q].next = self.arbiter.take.val();
-                self.log.in_tag.next = self.req_tag[q].val();
-                self.log.in_count.next = self.req_count[q].val();
+                self.requests_in[q].ready.next = self.arbiter.take.val();
+                self.granted.next = self.requests_in[q].data.val();
             }
         }
+        self.log.in_tag.next = self.granted.val().tag;
+        self.log.in_count.next = self.granted.val().count;
         self.take_count.narrow.next = self.log.in_count.val();
         self.log.push.next = self.arbiter.take.val();
         self.log.pop.next = self.splitter.pop.val();
@@ -365,7 +328,7 @@ impl Logic for Originator {
 
         // Sending: a re-send first (it is older), else the closed batch, else the open
         // one, when a slot is free. While inactive a batch takes its slot without a frame.
-        self.out_free.next = !self.out_valid.q.val() || self.req_frame_ready.val();
+        self.out_free.next = !self.out_valid.q.val() || self.reqs_out.ready.val();
         self.send_resend.next = self.active.val()
             && self.out_free.val()
             && self.batches.resend_valid.val()
@@ -414,8 +377,8 @@ impl Logic for Originator {
         }
 
         // The REQ output register.
-        self.req_tx_pulse.d.next = self.out_valid.q.val() && self.req_frame_ready.val();
-        if self.out_valid.q.val() && self.req_frame_ready.val() {
+        self.req_tx_pulse.d.next = self.out_valid.q.val() && self.reqs_out.ready.val();
+        if self.out_valid.q.val() && self.reqs_out.ready.val() {
             self.out_valid.d.next = false;
         }
         if self.send_resend.val()
@@ -444,8 +407,8 @@ impl Logic for Originator {
         self.pack.value.next = self.zero64.val();
         self.pack.aux.next = self.zero64.val();
         self.pack.extra.next = self.zero64.val();
-        self.req_frame.next = self.pack.frame.val();
-        self.req_frame_valid.next = self.out_valid.q.val();
+        self.reqs_out.data.next = self.pack.frame.val();
+        self.reqs_out.valid.next = self.out_valid.q.val();
 
         // The batch table.
         self.batches.soft_reset.next = self.soft_reset.val();
@@ -465,9 +428,9 @@ impl Logic for Originator {
         self.batches.head_free.next = self.splitter.head_free.val();
 
         // Answers: always taken.
-        self.rsp_ready.next = true;
-        self.rsp_bits.next = self.rsp_frame.val().into();
-        self.batches.rsp_valid.next = self.rsp_valid.val();
+        self.answers_in.ready.next = true;
+        self.rsp_bits.next = self.answers_in.data.val().into();
+        self.batches.rsp_valid.next = self.answers_in.valid.val();
         self.batches.rsp_kind.next = self
             .rsp_bits
             .val()
@@ -519,14 +482,10 @@ impl Logic for Originator {
         self.splitter.entry_tag.next = self.log.head_tag.val();
         self.splitter.entry_count.next = self.log.head_count.val();
         self.splitter.entry_valid.next = !self.log.empty.val();
-        self.splitter.cpl_ready.next = self.cpl_ready.val();
-        self.cpl_valid.next = self.splitter.cpl_valid.val();
-        self.cpl_queue.next = self.splitter.cpl_queue.val();
-        self.cpl_value.next = self.splitter.cpl_value.val();
-        self.cpl_count.next = self.splitter.cpl_count.val();
-        self.cpl_epoch.next = self.splitter.cpl_epoch.val();
-        self.cpl_tag.next = self.splitter.cpl_tag.val();
-        self.cpl_status.next = self.splitter.cpl_status.val();
+        StreamSource::<Completion>::link(
+            &mut self.completions_out,
+            &mut self.splitter.completions_out,
+        );
 
         // Statistics.
         self.req_tx.next = self.req_tx_pulse.q.val();

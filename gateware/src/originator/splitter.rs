@@ -1,7 +1,8 @@
 //! Splits the oldest batch's answer into one completion per request.
 
 use super::batch_table::BATCH_N_BITS;
-use crate::widgets::ZeroExtend;
+use super::completion::Completion;
+use crate::widgets::{StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::ring::Status;
 
@@ -11,8 +12,8 @@ use seqfab_contract::ring::Status;
 /// NotConfigured) completes every request with that status and value 0.
 ///
 /// One completion per clock: the outputs are combinational from registers (the batch
-/// table, the log RAM's output register and the running value here), so `cpl_valid` never
-/// waits for `cpl_ready`. The first completion of a batch appears the clock after its
+/// table, the log RAM's output register and the running value here), so the completion's valid never
+/// waits for its ready. The first completion of a batch appears the clock after its
 /// answer arrived; consecutive batches follow without a gap.
 #[derive(LogicBlock)]
 pub struct Splitter {
@@ -42,22 +43,8 @@ pub struct Splitter {
     pub entry_valid: Signal<In, bool>,
     /// The log's head entry has been completed.
     pub pop: Signal<Out, bool>,
-    /// A completion is offered.
-    pub cpl_valid: Signal<Out, bool>,
-    /// The completion is taken this clock.
-    pub cpl_ready: Signal<In, bool>,
-    /// Queue of the request.
-    pub cpl_queue: Signal<Out, Bits<2>>,
-    /// First number of the request's range (0 unless `cpl_status` is Ok).
-    pub cpl_value: Signal<Out, Bits<64>>,
-    /// Numbers in the range: the request's count.
-    pub cpl_count: Signal<Out, Bits<32>>,
-    /// Epoch of the configuration that issued the range.
-    pub cpl_epoch: Signal<Out, Bits<32>>,
-    /// The request's doorbell tag.
-    pub cpl_tag: Signal<Out, Bits<16>>,
-    /// `seqfab_contract::ring::Status` code.
-    pub cpl_status: Signal<Out, Bits<8>>,
+    /// The completions, one per request in arrival order.
+    pub completions_out: StreamSource<Completion>,
     /// Pulse, a clock after a completion with status Timeout was taken (STAT_TIMEOUTS).
     pub timeouts: Signal<Out, bool>,
     /// Position of `entry` in the oldest batch.
@@ -92,14 +79,7 @@ impl Splitter {
             entry_count: Default::default(),
             entry_valid: Default::default(),
             pop: Default::default(),
-            cpl_valid: Default::default(),
-            cpl_ready: Default::default(),
-            cpl_queue: Default::default(),
-            cpl_value: Default::default(),
-            cpl_count: Default::default(),
-            cpl_epoch: Default::default(),
-            cpl_tag: Default::default(),
-            cpl_status: Default::default(),
+            completions_out: Default::default(),
             timeouts: Default::default(),
             index: Default::default(),
             next_value: Default::default(),
@@ -127,28 +107,29 @@ impl Logic for Splitter {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, index, next_value, timeout_pulse);
-        self.cpl_valid.next = self.head_done.val() && self.entry_valid.val();
+        self.completions_out.valid.next = self.head_done.val() && self.entry_valid.val();
         self.count32.narrow.next = self.entry_count.val();
         self.count64.narrow.next = self.entry_count.val();
-        self.cpl_queue.next = self.entry_queue.val();
-        self.cpl_tag.next = self.entry_tag.val();
-        self.cpl_count.next = self.count32.wide.val();
-        self.cpl_epoch.next = self.head_epoch.val();
-        self.cpl_status.next = self.head_status.val();
-        self.cpl_value.next = self.zero_value.val();
+        self.completions_out.data.next.queue = self.entry_queue.val();
+        self.completions_out.data.next.tag = self.entry_tag.val();
+        self.completions_out.data.next.count = self.count32.wide.val();
+        self.completions_out.data.next.epoch = self.head_epoch.val();
+        self.completions_out.data.next.status = self.head_status.val();
+        self.completions_out.data.next.value = self.zero_value.val();
         if self.head_status.val() == self.status_ok.val() {
             if self.index.q.val() == self.zero.val() {
-                self.cpl_value.next = self.head_value.val();
+                self.completions_out.data.next.value = self.head_value.val();
             } else {
-                self.cpl_value.next = self.next_value.q.val();
+                self.completions_out.data.next.value = self.next_value.q.val();
             }
         }
-        self.fire.next = self.cpl_valid.val() && self.cpl_ready.val();
+        self.fire.next = self.completions_out.valid.val() && self.completions_out.ready.val();
         self.last.next = (self.index.q.val() + self.one.val()) == self.head_n.val();
         self.pop.next = self.fire.val();
         self.head_free.next = self.fire.val() && self.last.val();
         if self.fire.val() {
-            self.next_value.d.next = self.cpl_value.val() + self.count64.wide.val();
+            self.next_value.d.next =
+                self.completions_out.data.val().value + self.count64.wide.val();
             if self.last.val() {
                 self.index.d.next = self.zero.val();
             } else {

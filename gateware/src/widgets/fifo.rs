@@ -7,35 +7,30 @@
 //! for Asynchronous FIFO Design", section 5.2: pointers wider than the address tell full
 //! from empty) and reads the RAM one cycle ahead.
 //!
-//! **Timing.** The head is a [`SkidBuffer`], so `data_out` and `valid` are register
-//! outputs and the consumer's `read` only steers that buffer: it never reaches the RAM's
-//! read address or the pointers. `full` and `fill` come from one occupancy register. In
-//! the card core a consumer's `read` is the end of an arbiter, and a producer's `write`
-//! the end of another; without these registers the two arbiters and the pointer adders
+//! **Timing.** The head is a [`SkidBuffer`], so `beats_out`'s data and valid are register
+//! outputs and the consumer's ready only steers that buffer: it never reaches the RAM's
+//! read address or the pointers. `beats_in.ready` (not full) and `fill` come from one
+//! occupancy register. In the card core a consumer's ready is the end of an arbiter, and a
+//! producer's valid the end of another; without these registers the two arbiters and the pointer adders
 //! would be one combinational path (docs/gateware.md, "Timing").
 //!
-//! The FIFO holds `2^A` entries in all (RAM and head together): `full` means exactly
-//! that many are held. Data written in cycle t is at the head, if the FIFO was empty, in
+//! The FIFO holds `2^A` entries in all (RAM and head together): `beats_in.ready` is low
+//! when exactly that many are held. Data written in cycle t is at the head, if the FIFO was empty, in
 //! t+3.
 
-use crate::widgets::SkidBuffer;
+use super::stream::{StreamSink, StreamSource};
+use super::SkidBuffer;
 use rust_hdl::prelude::*;
 
 /// A FIFO of `2^A` entries of `D` (A <= 14).
 #[derive(LogicBlock)]
 pub struct Fifo<D: Synth, const A: usize> {
     pub clock: Signal<In, Clock>,
-    /// Entry to write.
-    pub data_in: Signal<In, D>,
-    /// Write `data_in` (ignored while `full`).
-    pub write: Signal<In, bool>,
-    /// No room: a write now is lost (a register compare).
-    pub full: Signal<Out, bool>,
-    /// The oldest entry, valid while `valid` (register outputs).
-    pub data_out: Signal<Out, D>,
-    pub valid: Signal<Out, bool>,
-    /// Pop the oldest entry (ignored while not `valid`).
-    pub read: Signal<In, bool>,
+    /// Entries to write. `ready` is low while the FIFO is full (a register compare); a
+    /// producer that cannot wait loses the beat then, and counts it.
+    pub beats_in: StreamSink<D>,
+    /// The oldest entry (data and valid are register outputs).
+    pub beats_out: StreamSource<D>,
     /// Entries held, writes not yet visible at the head included (a register).
     pub fill: Signal<Out, Bits<16>>,
     /// Empty the FIFO (a write in the same cycle is dropped).
@@ -70,12 +65,8 @@ impl<D: Synth, const A: usize> Default for Fifo<D, A> {
         assert!(A <= 14, "pointers are 16 bits");
         Self {
             clock: Default::default(),
-            data_in: Default::default(),
-            write: Default::default(),
-            full: Default::default(),
-            data_out: Default::default(),
-            valid: Default::default(),
-            read: Default::default(),
+            beats_in: Default::default(),
+            beats_out: Default::default(),
             fill: Default::default(),
             clear: Default::default(),
             ram: Default::default(),
@@ -116,12 +107,13 @@ impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.fill.next = self.held.q.val();
-        self.full.next = self.full_r.q.val();
-        self.push.next = self.write.val() && !self.full_r.q.val() && !self.clear.val();
-        self.pop.next = self.read.val() && self.head.out_valid.val() && !self.clear.val();
+        self.beats_in.ready.next = !self.full_r.q.val();
+        self.push.next = self.beats_in.valid.val() && !self.full_r.q.val() && !self.clear.val();
+        self.pop.next =
+            self.beats_out.ready.val() && self.head.beats_out.valid.val() && !self.clear.val();
         self.ram.write_enable.next = self.push.val();
         self.ram.write_address.next = self.wr_ptr.q.val().get_bits::<A>(0);
-        self.ram.write_data.next = self.data_in.val();
+        self.ram.write_data.next = self.beats_in.data.val();
         if self.push.val() {
             self.wr_ptr.d.next = self.wr_ptr.q.val() + self.one.val();
         }
@@ -136,10 +128,10 @@ impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
         self.wr_ptr_seen.d.next = self.wr_ptr.q.val();
 
         // RAM -> head: every term is a register or one gate from registers.
-        self.ram_pop.next = self.ram_valid_r.q.val() && self.head.in_ready.val();
-        self.head.in_data.next = self.ram.read_data.val();
-        self.head.in_valid.next = self.ram_valid_r.q.val();
-        self.head.out_ready.next = self.read.val();
+        self.ram_pop.next = self.ram_valid_r.q.val() && self.head.beats_in.ready.val();
+        self.head.beats_in.data.next = self.ram.read_data.val();
+        self.head.beats_in.valid.next = self.ram_valid_r.q.val();
+        self.head.beats_out.ready.next = self.beats_out.ready.val();
         self.head.clear.next = self.clear.val();
         if self.ram_pop.val() {
             self.rd_next.next = self.rd_inc.q.val();
@@ -160,8 +152,8 @@ impl<D: Synth, const A: usize> Logic for Fifo<D, A> {
         }
         self.rd_ptr.d.next = self.rd_next.val();
         self.ram.read_address.next = self.rd_next.val().get_bits::<A>(0);
-        self.data_out.next = self.head.out_data.val();
-        self.valid.next = self.head.out_valid.val();
+        self.beats_out.data.next = self.head.beats_out.data.val();
+        self.beats_out.valid.next = self.head.beats_out.valid.val();
     }
 }
 

@@ -4,16 +4,22 @@
 //! folders (`host/`, `originator/`, `engine/`, `fabric/`, `card/`) hold only seqfab's
 //! own logic.
 
+pub mod arbiter3;
 pub mod fifo;
+pub mod frame_arbiter3;
 pub mod frame_pack;
 pub mod round_robin;
 pub mod skid_buffer;
 pub mod stream;
+pub mod stream_arbiter2;
 pub mod zero_extend;
 
+pub use arbiter3::Arbiter3;
 pub use fifo::Fifo;
+pub use frame_arbiter3::FrameArbiter3;
 pub use frame_pack::FramePack;
 pub use round_robin::RoundRobin;
 pub use skid_buffer::SkidBuffer;
 pub use stream::{StreamSink, StreamSource};
+pub use stream_arbiter2::StreamArbiter2;
 pub use zero_extend::ZeroExtend;

@@ -28,49 +28,49 @@ fn destinations_arbitrate_independently() {
         x.link_y.next = true;
         x.enable_x.next = true;
         x.enable_y.next = true;
-        x.x_ready.next = true;
-        x.y_ready.next = true;
-        x.le_ready.next = true;
-        x.lh_ready.next = true;
+        x.to_x.ready.next = true;
+        x.to_y.ready.next = true;
+        x.to_loop_engine.ready.next = true;
+        x.to_loop_host.ready.next = true;
         wait_clock_cycle!(sim, clock, x, 2);
-        x.eng_frame.next = frame(FrameType::Fwd, 2, 10);
-        x.orig_frame.next = frame(FrameType::Req, 5, 11);
-        x.mgmt_frame.next = frame(FrameType::Config, 1, 12);
-        x.eng_valid.next = true;
-        x.orig_valid.next = true;
-        x.mgmt_valid.next = true;
+        x.from_engine.data.next = frame(FrameType::Fwd, 2, 10);
+        x.from_originator.data.next = frame(FrameType::Req, 5, 11);
+        x.from_mgmt.data.next = frame(FrameType::Config, 1, 12);
+        x.from_engine.valid.next = true;
+        x.from_originator.valid.next = true;
+        x.from_mgmt.valid.next = true;
         wait_clock_cycle!(sim, clock, x);
-        x.eng_valid.next = false;
-        x.orig_valid.next = false;
-        x.mgmt_valid.next = false;
+        x.from_engine.valid.next = false;
+        x.from_originator.valid.next = false;
+        x.from_mgmt.valid.next = false;
         sim_assert!(
             sim,
-            x.x_valid.val() && x.y_valid.val() && x.le_valid.val(),
+            x.to_x.valid.val() && x.to_y.valid.val() && x.to_loop_engine.valid.val(),
             x
         );
-        sim_assert!(sim, !x.lh_valid.val(), x);
-        sim_assert_eq!(sim, x.x_frame.val().tag.to_u64(), 10, x);
-        sim_assert_eq!(sim, x.y_frame.val().tag.to_u64(), 11, x);
-        sim_assert_eq!(sim, x.le_frame.val().tag.to_u64(), 12, x);
+        sim_assert!(sim, !x.to_loop_host.valid.val(), x);
+        sim_assert_eq!(sim, x.to_x.data.val().tag.to_u64(), 10, x);
+        sim_assert_eq!(sim, x.to_y.data.val().tag.to_u64(), 11, x);
+        sim_assert_eq!(sim, x.to_loop_engine.data.val().tag.to_u64(), 12, x);
         sim_assert!(sim, x.alternate_y.val() && !x.alternate_x.val(), x);
         wait_clock_cycle!(sim, clock, x);
         sim_assert!(
             sim,
-            !x.x_valid.val() && !x.y_valid.val() && !x.le_valid.val(),
+            !x.to_x.valid.val() && !x.to_y.valid.val() && !x.to_loop_engine.valid.val(),
             x
         );
         // Two sources for plane X at once.
-        x.eng_frame.next = frame(FrameType::Rsp, 3, 20);
-        x.orig_frame.next = frame(FrameType::Req, 4, 21);
-        x.eng_valid.next = true;
-        x.orig_valid.next = true;
+        x.from_engine.data.next = frame(FrameType::Rsp, 3, 20);
+        x.from_originator.data.next = frame(FrameType::Req, 4, 21);
+        x.from_engine.valid.next = true;
+        x.from_originator.valid.next = true;
         wait_clock_cycle!(sim, clock, x);
-        x.eng_valid.next = false;
-        x.orig_valid.next = false;
+        x.from_engine.valid.next = false;
+        x.from_originator.valid.next = false;
         let mut tags = vec![];
         for _ in 0..4 {
-            if x.x_valid.val() {
-                tags.push(x.x_frame.val().tag.to_u64());
+            if x.to_x.valid.val() {
+                tags.push(x.to_x.data.val().tag.to_u64());
             }
             wait_clock_cycle!(sim, clock, x);
         }

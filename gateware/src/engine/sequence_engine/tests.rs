@@ -292,7 +292,7 @@ struct Setup {
     seed: u64,
     /// Probability that the producer leaves a cycle idle.
     in_gap: f64,
-    /// Probability that `out_ready` is high in a cycle.
+    /// Probability that `frames_out` ready is high in a cycle.
     out_ready: f64,
     mirror_on: bool,
     /// The mirror follows `stored` with a lag that wanders in 0..=max_lag cycles.
@@ -306,7 +306,7 @@ struct Obs {
     outputs: Vec<(u64, Frame)>,
     /// Cycle of every input handshake.
     accepts: Vec<u64>,
-    /// Cycles with `in_valid` high and `in_ready` low.
+    /// Cycles with input valid and not ready.
     stalls: u64,
     stats: Stats,
     /// RSPs seen on the output before the mirror covered them (I3).
@@ -362,7 +362,7 @@ fn run(setup: Setup) -> Obs {
             let mut idle_after = 0;
             loop {
                 wait_clock_true!(ep, clock, x);
-                history.push_front(x.stored.val().to_u64());
+                history.push_front(x.status.val().stored.to_u64());
                 if rng.gen_bool(0.05) {
                     lag = rng.gen_range(0..=s.max_lag);
                 }
@@ -370,22 +370,27 @@ fn run(setup: Setup) -> Obs {
                 history.truncate(s.max_lag + 2);
                 x.mirrored_stored.next = mirrored.into();
                 let present = idx < phase.frames.len() && !rng.gen_bool(s.in_gap);
-                x.in_valid.next = present;
+                x.frames_in.valid.next = present;
                 if idx < phase.frames.len() {
-                    x.in_frame.next = phase.frames[idx];
+                    x.frames_in.data.next = phase.frames[idx];
                 }
-                x.out_ready.next = rng.gen_bool(s.out_ready);
+                x.frames_out.ready.next = rng.gen_bool(s.out_ready);
                 wait_clock_false!(ep, clock, x);
-                if x.in_valid.val() {
-                    if x.in_ready.val() {
+                if x.frames_in.valid.val() {
+                    if x.frames_in.ready.val() {
                         ob.accepts.push(cycle);
                         idx += 1;
                     } else {
                         ob.stalls += 1;
                     }
                 }
-                if x.out_valid.val() {
-                    let f = x.out_frame.val().to_frame().expect("known frame type");
+                if x.frames_out.valid.val() {
+                    let f = x
+                        .frames_out
+                        .data
+                        .val()
+                        .to_frame()
+                        .expect("known frame type");
                     if fresh && s.mirror_on && f.kind == FrameType::Rsp {
                         let end = f.value + f.count as u64;
                         if end > covered_before {
@@ -395,8 +400,8 @@ fn run(setup: Setup) -> Obs {
                             ));
                         }
                     }
-                    fresh = x.out_ready.val();
-                    if x.out_ready.val() {
+                    fresh = x.frames_out.ready.val();
+                    if x.frames_out.ready.val() {
                         ob.outputs.push((cycle, f));
                     }
                 } else {
@@ -423,16 +428,16 @@ fn run(setup: Setup) -> Obs {
         }
         ob.cycles = cycle;
         ob.final_state = State {
-            epoch: x.epoch.val().to_u64() as u32,
-            primary: x.primary_id.val().to_u64() as u8,
-            secondary: x.secondary_id.val().to_u64() as u8,
-            counter: x.counter.val().to_u64(),
-            limit: x.limit.val().to_u64(),
-            stored: x.stored.val().to_u64(),
-            configured: x.configured.val(),
+            epoch: x.status.val().epoch.to_u64() as u32,
+            primary: x.status.val().primary_id.to_u64() as u8,
+            secondary: x.status.val().secondary_id.to_u64() as u8,
+            counter: x.status.val().counter.to_u64(),
+            limit: x.status.val().limit.to_u64(),
+            stored: x.status.val().stored.to_u64(),
+            configured: x.status.val().configured,
         };
-        ob.is_primary = x.is_primary.val();
-        ob.is_secondary = x.is_secondary.val();
+        ob.is_primary = x.status.val().is_primary;
+        ob.is_secondary = x.status.val().is_secondary;
         *o.lock().unwrap() = ob;
         ep.done(x)
     });
@@ -768,7 +773,7 @@ fn issued_ranges_are_disjoint(outputs: &[(u64, Frame)]) {
     }
 }
 
-/// Random REQ/FWD/CONFIG/STATE_QUERY/junk stream, random gaps, random `out_ready`,
+/// Random REQ/FWD/CONFIG/STATE_QUERY/junk stream, random gaps, random `frames_out` ready,
 /// random `enabled` per phase and a mirror with a wandering lag, against the
 /// reference model. Also checks that every NACK reason occurred.
 #[test]
@@ -809,7 +814,7 @@ fn random_stream_matches_reference_model() {
     );
 }
 
-/// Heavy back-pressure (`out_ready` high one cycle in four) loses nothing.
+/// Heavy back-pressure (`frames_out` ready high one cycle in four) loses nothing.
 #[test]
 fn back_pressure_loses_nothing() {
     let mut rng = StdRng::seed_from_u64(77);
@@ -1137,14 +1142,14 @@ fn rsp_waits_for_mirror_coverage() {
         x.issue_ok.next = true;
         x.mirror_on.next = true;
         x.mirrored_stored.next = 100u64.into();
-        x.out_ready.next = true;
+        x.frames_out.ready.next = true;
         // One clock: sample at the falling edge what the rising edge will do.
         macro_rules! tick {
             () => {{
                 wait_clock_false!(ep, clock, x);
-                let accepted = x.in_valid.val() && x.in_ready.val();
-                if x.out_valid.val() && x.out_ready.val() {
-                    let f = x.out_frame.val().to_frame().unwrap();
+                let accepted = x.frames_in.valid.val() && x.frames_in.ready.val();
+                if x.frames_out.valid.val() && x.frames_out.ready.val() {
+                    let f = x.frames_out.data.val().to_frame().unwrap();
                     log_tb.lock().unwrap().push((cycle, f));
                 }
                 wait_clock_true!(ep, clock, x);
@@ -1154,10 +1159,10 @@ fn rsp_waits_for_mirror_coverage() {
         }
         macro_rules! send {
             ($f:expr) => {{
-                x.in_valid.next = true;
-                x.in_frame.next = $f;
+                x.frames_in.valid.next = true;
+                x.frames_in.data.next = $f;
                 while !tick!() {}
-                x.in_valid.next = false;
+                x.frames_in.valid.next = false;
             }};
         }
         send!(config(1, 2, NODE, all_flags(), 100, u64::MAX));
@@ -1167,7 +1172,7 @@ fn rsp_waits_for_mirror_coverage() {
         for _ in 0..40 {
             tick!();
         }
-        sim_assert!(ep, x.stored.val().to_u64() == 140, x);
+        sim_assert!(ep, x.status.val().stored.to_u64() == 140, x);
         marks_tb.lock().unwrap().push(("mirror 125", cycle));
         x.mirrored_stored.next = 125u64.into();
         for _ in 0..20 {
@@ -1179,13 +1184,13 @@ fn rsp_waits_for_mirror_coverage() {
         for _ in 0..20 {
             tick!();
         }
-        sim_assert!(ep, x.epoch.val().to_u64() == 1, x);
+        sim_assert!(ep, x.status.val().epoch.to_u64() == 1, x);
         marks_tb.lock().unwrap().push(("mirror 140", cycle));
         x.mirrored_stored.next = 140u64.into();
         for _ in 0..20 {
             tick!();
         }
-        sim_assert!(ep, x.epoch.val().to_u64() == 2, x);
+        sim_assert!(ep, x.status.val().epoch.to_u64() == 2, x);
         // No mirror: RSPs leave at once, whatever mirrored_stored says.
         marks_tb.lock().unwrap().push(("mirror off", cycle));
         x.mirror_on.next = false;
@@ -1245,7 +1250,7 @@ fn rsp_waits_for_mirror_coverage() {
     }
 }
 /// The latencies of the module doc's table, measured one frame at a time on an idle
-/// engine (input handshake to output handshake with `out_ready` high).
+/// engine (input handshake to output handshake with `frames_out` ready high).
 #[test]
 fn documented_latencies() {
     let frames = [

@@ -45,7 +45,7 @@ fn reference(beats: &Beats, node: u8) -> Outcome {
 
 /// Feeds `frames` (with `gap[i]` idle cycles before frame i) to a deframer with node
 /// id `node`; returns the outcomes in order, checking that each frame yields exactly
-/// one pulse and that `frame_valid` comes only with `good`.
+/// one pulse and that `frames_out` valid comes only with `good`.
 fn run(frames: Vec<Beats>, gaps: Vec<usize>, node: u8) -> Vec<Outcome> {
     let mut uut = RxDeframer::new();
     uut.connect_all();
@@ -68,21 +68,21 @@ fn run(frames: Vec<Beats>, gaps: Vec<usize>, node: u8) -> Vec<Outcome> {
         for beat in schedule {
             match beat {
                 Some((bytes, last, n)) => {
-                    x.rx_valid.next = true;
-                    x.rx_data.next = beat_of(&bytes);
-                    x.rx_last.next = last;
-                    x.rx_bytes.next = (n as u64).into();
+                    x.beats_in.valid.next = true;
+                    x.beats_in.data.next.data = beat_of(&bytes);
+                    x.beats_in.data.next.last = last;
+                    x.beats_in.data.next.bytes = (n as u64).into();
                 }
                 None => {
                     // Idle: garbage on the data lines must not matter.
-                    x.rx_valid.next = false;
-                    x.rx_data.next = beat_of(&[0xA5; 64]);
-                    x.rx_last.next = true;
-                    x.rx_bytes.next = 64.into();
+                    x.beats_in.valid.next = false;
+                    x.beats_in.data.next.data = beat_of(&[0xA5; 64]);
+                    x.beats_in.data.next.last = true;
+                    x.beats_in.data.next.bytes = 64.into();
                 }
             }
             wait_clock_false!(sim, clock, x);
-            sim_assert!(sim, x.rx_ready.val(), x);
+            sim_assert!(sim, x.beats_in.ready.val(), x);
             let pulses = [
                 x.good.val(),
                 x.drop_length.val(),
@@ -93,9 +93,9 @@ fn run(frames: Vec<Beats>, gaps: Vec<usize>, node: u8) -> Vec<Outcome> {
                 x.drop_dest.val(),
             ];
             sim_assert!(sim, pulses.iter().filter(|p| **p).count() <= 1, x);
-            sim_assert_eq!(sim, x.frame_valid.val(), x.good.val(), x);
+            sim_assert_eq!(sim, x.frames_out.valid.val(), x.good.val(), x);
             let outcome = if x.good.val() {
-                x.frame.val().to_frame().map(Outcome::Good)
+                x.frames_out.data.val().to_frame().map(Outcome::Good)
             } else if x.drop_length.val() {
                 Some(Outcome::Length)
             } else if x.drop_fcs.val() {

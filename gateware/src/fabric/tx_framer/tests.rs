@@ -27,18 +27,25 @@ fn run(frames: Vec<Frame>, p_valid: f64, p_ready: f64, seed: u64) -> (Vec<[u8; 6
         while out.lock().unwrap().0.len() < n && idle < 100 {
             // A frame, once offered, stays until taken.
             if !offered && next < n && rng.gen_bool(p_valid) {
-                x.frame.next = frames[next].into();
+                x.frames_in.data.next = frames[next].into();
                 next += 1;
                 offered = true;
             }
-            x.frame_valid.next = offered;
-            x.tx_ready.next = rng.gen_bool(p_ready);
+            x.frames_in.valid.next = offered;
+            x.beats_out.ready.next = rng.gen_bool(p_ready);
             wait_clock_false!(sim, clock, x);
-            let took_frame = x.frame_valid.val() && x.frame_ready.val();
-            let mac_took = x.tx_valid.val() && x.tx_ready.val();
-            sim_assert!(sim, x.tx_last.val() && x.tx_bytes.val().to_u64() == 64, x);
+            let took_frame = x.frames_in.valid.val() && x.frames_in.ready.val();
+            let mac_took = x.beats_out.valid.val() && x.beats_out.ready.val();
+            sim_assert!(
+                sim,
+                x.beats_out.data.val().last && x.beats_out.data.val().bytes.to_u64() == 64,
+                x
+            );
             if mac_took {
-                out.lock().unwrap().0.push(bytes_of(x.tx_data.val()));
+                out.lock()
+                    .unwrap()
+                    .0
+                    .push(bytes_of(x.beats_out.data.val().data));
             }
             if x.sent.val() {
                 out.lock().unwrap().1 += 1;
@@ -98,18 +105,23 @@ fn one_frame_per_clock_and_latency_three() {
     sim.add_testbench(move |mut sim: Sim<TxFramer>| {
         let mut x = sim.init()?;
         wait_clock_true!(sim, clock, x);
-        x.tx_ready.next = true;
+        x.beats_out.ready.next = true;
         for cycle in 0..f.len() + 3 {
-            x.frame_valid.next = cycle < f.len();
+            x.frames_in.valid.next = cycle < f.len();
             if cycle < f.len() {
-                x.frame.next = f[cycle].into();
+                x.frames_in.data.next = f[cycle].into();
             }
             wait_clock_false!(sim, clock, x);
-            sim_assert!(sim, x.frame_ready.val(), x);
-            // The frame offered in cycle c is on tx_data in cycle c + 3.
-            sim_assert_eq!(sim, x.tx_valid.val(), cycle >= 3, x);
+            sim_assert!(sim, x.frames_in.ready.val(), x);
+            // The frame offered in cycle c is on the MAC in cycle c + 3.
+            sim_assert_eq!(sim, x.beats_out.valid.val(), cycle >= 3, x);
             if cycle >= 3 {
-                sim_assert_eq!(sim, bytes_of(x.tx_data.val()), f[cycle - 3].encode(), x);
+                sim_assert_eq!(
+                    sim,
+                    bytes_of(x.beats_out.data.val().data),
+                    f[cycle - 3].encode(),
+                    x
+                );
             }
             wait_clock_true!(sim, clock, x);
         }

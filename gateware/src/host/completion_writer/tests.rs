@@ -65,7 +65,7 @@ fn random_cpl(rng: &mut StdRng) -> Cpl {
 }
 
 fn offer(x: &mut X, c: Option<Cpl>) {
-    x.cpl_valid.next = c.is_some();
+    x.completions_in.valid.next = c.is_some();
     let c = c.unwrap_or(Cpl {
         queue: 0,
         value: 0,
@@ -74,12 +74,12 @@ fn offer(x: &mut X, c: Option<Cpl>) {
         tag: 0,
         status: 0,
     });
-    x.cpl_queue.next = (c.queue as u64).into();
-    x.cpl_value.next = c.value.into();
-    x.cpl_count.next = (c.count as u64).into();
-    x.cpl_epoch.next = (c.epoch as u64).into();
-    x.cpl_tag.next = (c.tag as u64).into();
-    x.cpl_status.next = (c.status as u64).into();
+    x.completions_in.data.next.queue = (c.queue as u64).into();
+    x.completions_in.data.next.value = c.value.into();
+    x.completions_in.data.next.count = (c.count as u64).into();
+    x.completions_in.data.next.epoch = (c.epoch as u64).into();
+    x.completions_in.data.next.tag = (c.tag as u64).into();
+    x.completions_in.data.next.status = (c.status as u64).into();
 }
 
 #[test]
@@ -114,29 +114,29 @@ fn entries_land_in_ring_order_with_the_right_phase_across_passes() {
             }
             let dma_ready = rng.gen_bool(0.6);
             offer(&mut x, pending);
-            x.dma_ready.next = dma_ready;
+            x.dma_out.ready.next = dma_ready;
             let reset_now = !reset_done && t == 1500;
             x.ring_reset[1].next = reset_now;
             x = settle(sim, x)?;
             assert_eq!(x.written.val(), written_expected, "written at {t}");
             assert_eq!(
-                x.cpl_ready.val(),
-                !x.dma_valid.val() || dma_ready,
+                x.completions_in.ready.val(),
+                !x.dma_out.valid.val() || dma_ready,
                 "cpl_ready at {t}"
             );
-            if x.dma_valid.val() && dma_ready {
+            if x.dma_out.valid.val() && dma_ready {
                 let (c, index) = in_flight
                     .pop_front()
                     .expect("a beat that was never offered");
                 let log2 = log2s[c.queue];
                 let slot = index & ((1 << log2) - 1);
                 assert_eq!(
-                    x.dma_addr.val().to_u64(),
+                    x.dma_out.data.val().addr.to_u64(),
                     (bases[c.queue] & !31) + slot * 32,
                     "address of entry {index} of queue {}",
                     c.queue
                 );
-                let e = Completion::decode(&beat_bytes(x.dma_data.val()));
+                let e = Completion::decode(&beat_bytes(x.dma_out.data.val().data));
                 assert_eq!(
                     e,
                     Completion {
@@ -151,13 +151,13 @@ fn entries_land_in_ring_order_with_the_right_phase_across_passes() {
                     c.queue
                 );
                 // Reserved bytes stay zero.
-                let b = beat_bytes(x.dma_data.val());
+                let b = beat_bytes(x.dma_out.data.val().data);
                 assert!(b[16..24].iter().chain(&b[27..31]).all(|v| *v == 0));
                 assert_eq!(b[31] & 0x7F, 0);
                 accepted += 1;
             }
-            written_expected = x.dma_valid.val() && dma_ready;
-            if let Some(c) = pending.filter(|_| x.cpl_ready.val()) {
+            written_expected = x.dma_out.valid.val() && dma_ready;
+            if let Some(c) = pending.filter(|_| x.completions_in.ready.val()) {
                 in_flight.push_back((c, produced[c.queue]));
                 produced[c.queue] += 1;
                 pending = None;
@@ -218,12 +218,12 @@ fn one_interrupt_per_arm_only_when_enabled() {
             }
             let dma_ready = rng.gen_bool(0.7);
             offer(&mut x, pending);
-            x.dma_ready.next = dma_ready;
+            x.dma_out.ready.next = dma_ready;
             x = settle(sim, x)?;
             for q in 0..QUEUES {
                 assert_eq!(x.irq[q].val(), irq_expected[q], "irq[{q}] at {t}");
             }
-            let leaving = x.dma_valid.val() && dma_ready;
+            let leaving = x.dma_out.valid.val() && dma_ready;
             let lq = if leaving {
                 beat_queue.pop_front()
             } else {
@@ -238,7 +238,7 @@ fn one_interrupt_per_arm_only_when_enabled() {
                     fired_count[q] += 1;
                 }
             }
-            if let Some(c) = pending.filter(|_| x.cpl_ready.val()) {
+            if let Some(c) = pending.filter(|_| x.completions_in.ready.val()) {
                 beat_queue.push_back(c.queue);
                 pending = None;
             }
@@ -253,13 +253,13 @@ fn one_interrupt_per_arm_only_when_enabled() {
 fn back_to_back_entries_one_per_clock() {
     run(200, |sim, mut x| {
         let mut rng = StdRng::seed_from_u64(23);
-        x.dma_ready.next = true;
+        x.dma_out.ready.next = true;
         for t in 0..100 {
             offer(&mut x, Some(random_cpl(&mut rng)));
             x = settle(sim, x)?;
-            assert!(x.cpl_ready.val());
+            assert!(x.completions_in.ready.val());
             assert_eq!(
-                x.dma_valid.val(),
+                x.dma_out.valid.val(),
                 t > 0,
                 "a beat every cycle after the first"
             );

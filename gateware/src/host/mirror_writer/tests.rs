@@ -42,7 +42,7 @@ fn apply(x: &mut X, s: &State, ready: bool) {
     x.limit.next = s.limit.into();
     x.epoch.next = (s.epoch as u64).into();
     x.mirror_addr.next = s.addr.into();
-    x.dma_ready.next = ready;
+    x.dma_out.ready.next = ready;
 }
 
 /// Reference model of the writer: it sees its inputs one clock late (`cur`), with a
@@ -129,12 +129,12 @@ fn coalesces_changes_and_tracks_the_last_accepted_stored_value() {
             apply(&mut x, &s, ready);
             wait_clock_false!(sim, clock, x);
             assert_eq!(x.mirror_on.val(), m.cur.addr != 0, "mirror_on at {t}");
-            assert_eq!(x.dma_valid.val(), m.beat.is_some(), "dma_valid at {t}");
+            assert_eq!(x.dma_out.valid.val(), m.beat.is_some(), "dma_valid at {t}");
             let accepted = m.cycle(&s, ready);
             if let Some((addr, mirror)) = accepted {
-                assert_eq!(x.dma_addr.val().to_u64(), addr, "address at {t}");
+                assert_eq!(x.dma_out.data.val().addr.to_u64(), addr, "address at {t}");
                 assert_eq!(
-                    Mirror::decode(&beat_bytes(x.dma_data.val())),
+                    Mirror::decode(&beat_bytes(x.dma_out.data.val().data)),
                     mirror,
                     "beat at {t}"
                 );
@@ -151,13 +151,13 @@ fn coalesces_changes_and_tracks_the_last_accepted_stored_value() {
         for t in 0..20 {
             apply(&mut x, &s, true);
             wait_clock_false!(sim, clock, x);
-            assert_eq!(x.dma_valid.val(), m.beat.is_some(), "quiet cycle {t}");
+            assert_eq!(x.dma_out.valid.val(), m.beat.is_some(), "quiet cycle {t}");
             if let Some((_, mirror)) = m.cycle(&s, true) {
                 memory = Some(mirror);
             }
             wait_clock_true!(sim, clock, x);
         }
-        assert!(!x.dma_valid.val(), "no write without a change");
+        assert!(!x.dma_out.valid.val(), "no write without a change");
         let mem = memory.unwrap();
         assert_eq!(
             (mem.counter, mem.stored, mem.limit, mem.epoch),
@@ -187,16 +187,16 @@ fn stored_counts_as_mirrored_only_after_the_port_accepted_it() {
         for _ in 0..4 {
             wait_clock_cycle!(sim, clock, x);
         }
-        assert!(!x.dma_valid.val());
+        assert!(!x.dma_out.valid.val());
         s.stored = 500;
         apply(&mut x, &s, false);
         // The change is seen one clock later and offered the clock after.
         wait_clock_cycle!(sim, clock, x);
-        assert!(!x.dma_valid.val());
+        assert!(!x.dma_out.valid.val());
         // The beat for 500 waits; the port holds it off for a while.
         for _ in 0..10 {
             wait_clock_cycle!(sim, clock, x);
-            assert!(x.dma_valid.val());
+            assert!(x.dma_out.valid.val());
             assert_eq!(x.mirrored_stored.val().to_u64(), 0, "not accepted yet");
         }
         // Stored moves on while the first beat waits: the next beat carries it.
@@ -211,12 +211,12 @@ fn stored_counts_as_mirrored_only_after_the_port_accepted_it() {
         apply(&mut x, &s, false);
         wait_clock_cycle!(sim, clock, x);
         wait_clock_cycle!(sim, clock, x);
-        assert!(x.dma_valid.val(), "700 follows");
+        assert!(x.dma_out.valid.val(), "700 follows");
         assert_eq!(x.mirrored_stored.val().to_u64(), 500);
         apply(&mut x, &s, true);
         wait_clock_cycle!(sim, clock, x);
         assert_eq!(x.mirrored_stored.val().to_u64(), 700);
-        assert!(!x.dma_valid.val());
+        assert!(!x.dma_out.valid.val());
         // Without a mirror address nothing is written, whatever changes.
         s.addr = 0;
         s.stored = 900;
@@ -224,7 +224,7 @@ fn stored_counts_as_mirrored_only_after_the_port_accepted_it() {
         wait_clock_cycle!(sim, clock, x);
         for _ in 0..5 {
             wait_clock_cycle!(sim, clock, x);
-            assert!(!x.dma_valid.val() && !x.mirror_on.val());
+            assert!(!x.dma_out.valid.val() && !x.mirror_on.val());
         }
         Ok(x)
     });

@@ -342,7 +342,7 @@ fn writes_to_read_only_and_undefined_offsets_change_nothing_and_are_counted() {
             for q in 0..QUEUES {
                 assert!(!x.db_valid[q].val() && !x.ring_reset[q].val(), "{addr:#x}");
             }
-            assert!(!x.mgmt_tx_valid.val(), "{addr:#x}");
+            assert!(!x.mgmt_out.valid.val(), "{addr:#x}");
         }
         x = tick(sim, x)?;
         let after;
@@ -466,7 +466,7 @@ fn management_window_sends_and_receives_frames() {
             x = write(sim, x, regs::MGMT_TX_COUNT, count)?;
             x = write(sim, x, regs::MGMT_TX_VALUE, value)?;
             x = write(sim, x, regs::MGMT_TX_AUX, aux)?;
-            assert!(!x.mgmt_tx_valid.val());
+            assert!(!x.mgmt_out.valid.val());
             x = write(sim, x, regs::MGMT_TX_SEND, rng.gen())?;
             let expect = FrameFields {
                 kind: (header & 0xFF).into(),
@@ -484,16 +484,16 @@ fn management_window_sends_and_receives_frames() {
             // Held, unchanged, until taken; rewriting the registers does not disturb it.
             let wait = rng.gen_range(0..5);
             for i in 0..wait {
-                assert!(x.mgmt_tx_valid.val(), "valid held ({i})");
-                assert_eq!(x.mgmt_tx.val(), expect);
+                assert!(x.mgmt_out.valid.val(), "valid held ({i})");
+                assert_eq!(x.mgmt_out.data.val(), expect);
                 x = write(sim, x, regs::MGMT_TX_VALUE, rng.gen())?;
             }
-            assert!(x.mgmt_tx_valid.val());
-            assert_eq!(x.mgmt_tx.val(), expect);
-            x.mgmt_tx_ready.next = true;
+            assert!(x.mgmt_out.valid.val());
+            assert_eq!(x.mgmt_out.data.val(), expect);
+            x.mgmt_out.ready.next = true;
             x = tick(sim, x)?;
-            x.mgmt_tx_ready.next = false;
-            assert!(!x.mgmt_tx_valid.val(), "valid drops once taken");
+            x.mgmt_out.ready.next = false;
+            assert!(!x.mgmt_out.valid.val(), "valid drops once taken");
         }
         // Receive side.
         for n in 1..=3u64 {
@@ -510,11 +510,11 @@ fn management_window_sends_and_receives_frames() {
                 aux: rng.gen::<u64>().into(),
                 extra: rng.gen::<u64>().into(),
             };
-            x.mgmt_rx.next = f;
-            x.mgmt_rx_valid.next = true;
+            x.mgmt_in.data.next = f;
+            x.mgmt_in.valid.next = true;
             x = tick(sim, x)?;
-            x.mgmt_rx_valid.next = false;
-            x.mgmt_rx.next = FrameFields::default();
+            x.mgmt_in.valid.next = false;
+            x.mgmt_in.data.next = FrameFields::default();
             let mut got = BTreeMap::new();
             for r in [
                 regs::MGMT_RX_HEADER,
@@ -552,19 +552,19 @@ fn state_inputs_show_in_the_read_only_registers() {
             let (counter, limit, stored, lx, ly): (u64, u64, u64, u64, u64) =
                 (rng.gen(), rng.gen(), rng.gen(), rng.gen(), rng.gen());
             let flags: [bool; 5] = rng.gen();
-            x.epoch.next = (epoch as u64).into();
-            x.primary_id.next = (pid as u64).into();
-            x.secondary_id.next = (sid as u64).into();
-            x.counter.next = counter.into();
-            x.limit.next = limit.into();
-            x.stored.next = stored.into();
+            x.status.next.epoch = (epoch as u64).into();
+            x.status.next.primary_id = (pid as u64).into();
+            x.status.next.secondary_id = (sid as u64).into();
+            x.status.next.counter = counter.into();
+            x.status.next.limit = limit.into();
+            x.status.next.stored = stored.into();
             x.live_x.next = lx.into();
             x.live_y.next = ly.into();
             x.link_x.next = flags[0];
             x.link_y.next = flags[1];
-            x.is_primary.next = flags[2];
-            x.is_secondary.next = flags[3];
-            x.configured.next = flags[4];
+            x.status.next.is_primary = flags[2];
+            x.status.next.is_secondary = flags[3];
+            x.status.next.configured = flags[4];
             let mut status = regs::Status::empty();
             for (f, s) in flags.iter().zip([
                 regs::Status::LINK_X,

@@ -79,7 +79,7 @@ fn random_doorbells_against_a_reference_model() {
             }
             // Outputs of cycle t (all registered).
             let head_visible = m.fifo.front().is_some_and(|e| e.0 + 3 <= t);
-            assert_eq!(x.req_valid.val(), head_visible, "req_valid at {t}");
+            assert_eq!(x.requests_out.valid.val(), head_visible, "req_valid at {t}");
             assert_eq!(x.fill.val().to_u64(), m.fifo.len() as u64, "fill at {t}");
             assert_eq!(
                 x.full.val(),
@@ -101,12 +101,20 @@ fn random_doorbells_against_a_reference_model() {
             ring(&mut x, word);
             x.enable.next = enable;
             x.soft_reset.next = soft_reset;
-            x.req_ready.next = ready;
+            x.requests_out.ready.next = ready;
             // The model's cycle t.
             if head_visible && ready {
                 let (_, count, tag) = m.fifo.pop_front().unwrap();
-                assert_eq!(x.req_count.val().to_u64(), count as u64, "count at {t}");
-                assert_eq!(x.req_tag.val().to_u64(), tag as u64, "tag at {t}");
+                assert_eq!(
+                    x.requests_out.data.val().count.to_u64(),
+                    count as u64,
+                    "count at {t}"
+                );
+                assert_eq!(
+                    x.requests_out.data.val().tag.to_u64(),
+                    tag as u64,
+                    "tag at {t}"
+                );
                 m.popped += 1;
             }
             let decoded = Doorbell::decode(word);
@@ -136,7 +144,7 @@ fn random_doorbells_against_a_reference_model() {
 fn fills_to_depth_then_overflows_and_drains_in_order() {
     run(400, |sim, mut x| {
         x.enable.next = true;
-        x.req_ready.next = false;
+        x.requests_out.ready.next = false;
         for i in 0..=QUEUE_FIFO_DEPTH as u64 {
             x.db_valid.next = true;
             ring(&mut x, (1 + i) | ((0x100 + i) << 32));
@@ -165,14 +173,14 @@ fn fills_to_depth_then_overflows_and_drains_in_order() {
                 "{word:#x}"
             );
         }
-        x.req_ready.next = true;
+        x.requests_out.ready.next = true;
         for i in 0..QUEUE_FIFO_DEPTH as u64 {
-            assert!(x.req_valid.val(), "entry {i}");
-            assert_eq!(x.req_count.val().to_u64(), 1 + i);
-            assert_eq!(x.req_tag.val().to_u64(), 0x100 + i);
+            assert!(x.requests_out.valid.val(), "entry {i}");
+            assert_eq!(x.requests_out.data.val().count.to_u64(), 1 + i);
+            assert_eq!(x.requests_out.data.val().tag.to_u64(), 0x100 + i);
             x = tick(sim, x)?;
         }
-        assert!(!x.req_valid.val());
+        assert!(!x.requests_out.valid.val());
         assert_eq!(x.fill.val().to_u64(), 0);
         Ok(x)
     });
@@ -186,20 +194,23 @@ fn a_doorbell_reaches_the_head_three_cycles_later_and_soft_reset_empties() {
         ring(&mut x, 7u64 | 9 << 32);
         x = tick(sim, x)?;
         x.db_valid.next = false;
-        assert!(!x.req_valid.val() && x.accepted.val());
+        assert!(!x.requests_out.valid.val() && x.accepted.val());
         assert_eq!(x.fill.val().to_u64(), 1);
         x = tick(sim, x)?;
-        assert!(!x.req_valid.val());
+        assert!(!x.requests_out.valid.val());
         x = tick(sim, x)?;
-        assert!(x.req_valid.val());
+        assert!(x.requests_out.valid.val());
         assert_eq!(
-            (x.req_count.val().to_u64(), x.req_tag.val().to_u64()),
+            (
+                x.requests_out.data.val().count.to_u64(),
+                x.requests_out.data.val().tag.to_u64()
+            ),
             (7, 9)
         );
         x.soft_reset.next = true;
         x = tick(sim, x)?;
         x.soft_reset.next = false;
-        assert!(!x.req_valid.val());
+        assert!(!x.requests_out.valid.val());
         assert_eq!(x.fill.val().to_u64(), 0);
         Ok(x)
     });

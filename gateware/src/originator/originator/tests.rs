@@ -71,7 +71,7 @@ struct Scenario {
     max_retries: u8,
     requests: Vec<Request>,
     primary: FakePrimary,
-    /// Probabilities that `cpl_ready` / `req_frame_ready` are high in a cycle.
+    /// Probabilities that the completion / REQ streams' ready are high in a cycle.
     p_cpl_ready: f64,
     p_req_ready: f64,
     /// Cycle at which `soft_reset` is high for one clock.
@@ -177,15 +177,15 @@ fn run(sc: Scenario) -> Trace {
             for (q, queue) in queues.iter().enumerate() {
                 match queue.front() {
                     Some(r) if r.release <= cycle => {
-                        x.req_valid[q].next = true;
-                        x.req_count[q].next = (r.count as u64).into();
-                        x.req_tag[q].next = (r.tag as u64).into();
+                        x.requests_in[q].valid.next = true;
+                        x.requests_in[q].data.next.count = (r.count as u64).into();
+                        x.requests_in[q].data.next.tag = (r.tag as u64).into();
                     }
-                    _ => x.req_valid[q].next = false,
+                    _ => x.requests_in[q].valid.next = false,
                 }
             }
-            x.cpl_ready.next = rng.gen_bool(sc.p_cpl_ready);
-            x.req_frame_ready.next = rng.gen_bool(sc.p_req_ready);
+            x.completions_out.ready.next = rng.gen_bool(sc.p_cpl_ready);
+            x.reqs_out.ready.next = rng.gen_bool(sc.p_req_ready);
             x.soft_reset.next = sc.soft_reset_at == Some(cycle);
             let answer = if inject.front().is_some_and(|(at, _)| *at <= cycle) {
                 inject.pop_front().map(|(_, f)| f)
@@ -195,25 +195,30 @@ fn run(sc: Scenario) -> Trace {
                     _ => None,
                 }
             };
-            x.rsp_valid.next = answer.is_some();
+            x.answers_in.valid.next = answer.is_some();
             if let Some(f) = answer {
-                x.rsp_frame.next = f.into();
+                x.answers_in.data.next = f.into();
             }
             x = sim.wait(1, x)?;
 
             // Sample this cycle's handshakes (they happen at the coming edge).
             for (q, queue) in queues.iter_mut().enumerate() {
-                if x.req_valid[q].val() && x.req_ready[q].val() {
+                if x.requests_in[q].valid.val() && x.requests_in[q].ready.val() {
                     let r = queue.pop_front().expect("a request was offered");
                     t.accepted.push((cycle, q, r.tag, r.count));
                 }
             }
             if let Some(f) = answer {
-                sim_assert!(sim, x.rsp_ready.val(), x);
+                sim_assert!(sim, x.answers_in.ready.val(), x);
                 t.answers.push((cycle, f));
             }
-            if x.req_frame_valid.val() && x.req_frame_ready.val() {
-                let f = x.req_frame.val().to_frame().expect("a known frame type");
+            if x.reqs_out.valid.val() && x.reqs_out.ready.val() {
+                let f = x
+                    .reqs_out
+                    .data
+                    .val()
+                    .to_frame()
+                    .expect("a known frame type");
                 t.reqs.push((cycle, f));
                 let p = &sc.primary;
                 let lost = t.reqs.len() <= p.drop_first || rng.gen_bool(p.p_drop);
@@ -247,16 +252,16 @@ fn run(sc: Scenario) -> Trace {
                     }
                 }
             }
-            if x.cpl_valid.val() && x.cpl_ready.val() {
+            if x.completions_out.valid.val() && x.completions_out.ready.val() {
                 t.completions.push((
                     cycle,
                     Cpl {
-                        queue: x.cpl_queue.val().index(),
-                        value: x.cpl_value.val().to_u64(),
-                        count: x.cpl_count.val().to_u64() as u32,
-                        epoch: x.cpl_epoch.val().to_u64() as u32,
-                        tag: x.cpl_tag.val().to_u64() as u16,
-                        status: x.cpl_status.val().to_u64() as u8,
+                        queue: x.completions_out.data.val().queue.index(),
+                        value: x.completions_out.data.val().value.to_u64(),
+                        count: x.completions_out.data.val().count.to_u64() as u32,
+                        epoch: x.completions_out.data.val().epoch.to_u64() as u32,
+                        tag: x.completions_out.data.val().tag.to_u64() as u16,
+                        status: x.completions_out.data.val().status.to_u64() as u8,
                     },
                 ));
                 received += 1;

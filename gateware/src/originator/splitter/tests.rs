@@ -11,7 +11,7 @@ struct Batch {
     requests: Vec<(u16, u32)>,
 }
 
-/// Ok, NACKed, timed-out and single-request batches under random `cpl_ready`: request
+/// Ok, NACKed, timed-out and single-request batches under random completion ready: request
 /// `i` gets value + the counts before it (0 unless Ok), `head_free` comes with the last
 /// request of each batch, `pop` with every completion, and a Timeout pulse per
 /// Timeout completion.
@@ -87,23 +87,23 @@ fn splits_batches_in_order() {
                 x.entry_count.next = (count as u64).into();
                 x.entry_queue.next = ((tag % 4) as u64).into();
             }
-            x.cpl_ready.next = rng.gen_bool(0.6);
+            x.completions_out.ready.next = rng.gen_bool(0.6);
             x = sim.wait(1, x)?;
             timeouts += x.timeouts.val() as usize;
-            let fire = x.cpl_valid.val() && x.cpl_ready.val();
+            let fire = x.completions_out.valid.val() && x.completions_out.ready.val();
             sim_assert_eq!(sim, x.pop.val(), fire, x);
             if fire {
                 got.push((
-                    x.cpl_tag.val().to_u64() as u16,
-                    x.cpl_count.val().to_u64() as u32,
-                    x.cpl_value.val().to_u64(),
-                    x.cpl_status.val().to_u64() as u8,
-                    x.cpl_epoch.val().to_u64() as u32,
+                    x.completions_out.data.val().tag.to_u64() as u16,
+                    x.completions_out.data.val().count.to_u64() as u32,
+                    x.completions_out.data.val().value.to_u64(),
+                    x.completions_out.data.val().status.to_u64() as u8,
+                    x.completions_out.data.val().epoch.to_u64() as u32,
                     x.head_free.val(),
                 ));
                 sim_assert_eq!(
                     sim,
-                    x.cpl_queue.val().index(),
+                    x.completions_out.data.val().queue.index(),
                     (got.last().unwrap().0 % 4) as usize,
                     x
                 );

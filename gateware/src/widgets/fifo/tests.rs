@@ -19,18 +19,22 @@ fn matches_a_queue_model_under_random_traffic() {
         let r = rng.gen_bool(0.5);
         let clear = rng.gen_ratio(1, 400);
         let v: u64 = rng.gen_range(0..4096);
-        uut.data_in.next = v.into();
-        uut.write.next = w;
-        uut.read.next = r;
+        uut.beats_in.data.next = v.into();
+        uut.beats_in.valid.next = w;
+        uut.beats_out.ready.next = r;
         uut.clear.next = clear;
         uut.clock.next = Clock { clk: false };
         assert!(simulate(&mut uut, 50));
         let shown = visible.iter().take_while(|(t, _)| *t <= cycle).count();
-        assert_eq!(uut.valid.val(), shown > 0, "cycle {cycle}");
-        assert_eq!(uut.full.val(), model.len() == 8, "cycle {cycle}");
+        assert_eq!(uut.beats_out.valid.val(), shown > 0, "cycle {cycle}");
+        assert_eq!(!uut.beats_in.ready.val(), model.len() == 8, "cycle {cycle}");
         assert_eq!(uut.fill.val().to_u64(), model.len() as u64, "cycle {cycle}");
         if shown > 0 {
-            assert_eq!(uut.data_out.val().to_u64(), visible[0].1, "cycle {cycle}");
+            assert_eq!(
+                uut.beats_out.data.val().to_u64(),
+                visible[0].1,
+                "cycle {cycle}"
+            );
         }
         if clear {
             model.clear();

@@ -32,20 +32,20 @@ fn random_handshakes_lose_and_reorder_nothing() {
             } else {
                 (rng.gen_bool(0.7), rng.gen_bool(0.6))
             };
-            x.in_valid.next = pv && next < BEATS;
-            x.in_data.next = next.into();
-            x.out_ready.next = pr;
+            x.beats_in.valid.next = pv && next < BEATS;
+            x.beats_in.data.next = next.into();
+            x.beats_out.ready.next = pr;
             x.clear.next = false;
             wait_clock_false!(ep, clock, x);
             if cycle < 1000 && cycle > 2 {
-                sim_assert!(ep, x.in_ready.val() && x.out_valid.val(), x);
+                sim_assert!(ep, x.beats_in.ready.val() && x.beats_out.valid.val(), x);
                 full_rate_beats += 1;
             }
-            if x.in_valid.val() && x.in_ready.val() {
+            if x.beats_in.valid.val() && x.beats_in.ready.val() {
                 next += 1;
             }
-            if x.out_valid.val() && x.out_ready.val() {
-                got_tb.lock().unwrap().push(x.out_data.val().to_u64());
+            if x.beats_out.valid.val() && x.beats_out.ready.val() {
+                got_tb.lock().unwrap().push(x.beats_out.data.val().to_u64());
             }
             cycle += 1;
         }

@@ -1,4 +1,7 @@
 use super::*;
+use crate::host::DmaWrite;
+
+type DmaArbiter = StreamArbiter2<DmaWrite>;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
@@ -71,37 +74,50 @@ fn no_loss_no_duplicates_in_order_and_fair_under_random_ready() {
             for (i, s) in src.iter().enumerate() {
                 let (addr, data) = s.offered.map_or((0, Bits::<256>::default()), |n| s.beat(n));
                 if i == 0 {
-                    x.a_valid.next = s.offered.is_some();
-                    x.a_addr.next = addr.into();
-                    x.a_data.next = data;
+                    x.a_in.valid.next = s.offered.is_some();
+                    x.a_in.data.next = DmaWrite {
+                        addr: addr.into(),
+                        data,
+                    };
                 } else {
-                    x.b_valid.next = s.offered.is_some();
-                    x.b_addr.next = addr.into();
-                    x.b_data.next = data;
+                    x.b_in.valid.next = s.offered.is_some();
+                    x.b_in.data.next = DmaWrite {
+                        addr: addr.into(),
+                        data,
+                    };
                 }
             }
-            x.dma_ready.next = ready;
+            x.beats_out.ready.next = ready;
             wait_clock_false!(sim, clock, x);
             let any = src.iter().any(|s| s.offered.is_some());
-            assert_eq!(x.dma_valid.val(), any, "dma_valid at {t}");
+            assert_eq!(x.beats_out.valid.val(), any, "dma_valid at {t}");
             if let Some(beat) = stalled {
                 assert_eq!(
-                    (x.dma_addr.val().to_u64(), x.dma_data.val()),
+                    (
+                        x.beats_out.data.val().addr.to_u64(),
+                        x.beats_out.data.val().data
+                    ),
                     beat,
                     "a stalled beat changed at {t}"
                 );
             }
             let taken = [
-                x.a_ready.val() && x.a_valid.val(),
-                x.b_ready.val() && x.b_valid.val(),
+                x.a_in.ready.val() && x.a_in.valid.val(),
+                x.b_in.ready.val() && x.b_in.valid.val(),
             ];
-            assert!(!(x.a_ready.val() && x.b_ready.val()), "both ready at {t}");
+            assert!(
+                !(x.a_in.ready.val() && x.b_in.ready.val()),
+                "both ready at {t}"
+            );
             if any && ready {
                 assert!(taken[0] ^ taken[1], "one requester is served at {t}");
                 let i = if taken[0] { 0 } else { 1 };
                 let n = src[i].offered.take().unwrap();
                 assert_eq!(
-                    (x.dma_addr.val().to_u64(), x.dma_data.val()),
+                    (
+                        x.beats_out.data.val().addr.to_u64(),
+                        x.beats_out.data.val().data
+                    ),
                     src[i].beat(n),
                     "beat on the port at {t}"
                 );
@@ -120,7 +136,10 @@ fn no_loss_no_duplicates_in_order_and_fair_under_random_ready() {
                     "nothing taken without dma_ready at {t}"
                 );
                 stalled = if any {
-                    Some((x.dma_addr.val().to_u64(), x.dma_data.val()))
+                    Some((
+                        x.beats_out.data.val().addr.to_u64(),
+                        x.beats_out.data.val().data,
+                    ))
                 } else {
                     None
                 };

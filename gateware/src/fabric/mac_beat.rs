@@ -1,0 +1,15 @@
+//! What travels between a plane's MAC and the framer/deframer.
+
+use rust_hdl::prelude::*;
+
+/// One beat of a MAC's user interface: 512 bits, byte 0 of the frame in bits 7:0 (the
+/// width of a 100G MAC, docs/gateware.md "MAC boundary"). A seqfab frame is exactly one
+/// beat with `last` set and `bytes` = 64.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct MacBeat {
+    pub data: Bits<512>,
+    /// The beat ends its frame.
+    pub last: Bit,
+    /// Valid bytes in the beat (1..=64).
+    pub bytes: Bits<7>,
+}

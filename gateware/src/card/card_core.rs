@@ -20,40 +20,13 @@ use crate::host::mirror_writer::MirrorWriter;
 use crate::host::regfile::RegFile;
 use crate::host::request_queue::RequestQueue;
 use crate::host::stat;
+use crate::host::stat_events::{StatEvents, StatIncrements};
 use crate::host::DmaWrite;
 use crate::originator::originator::Originator;
 use crate::originator::Completion;
 use crate::widgets::{Fifo, StreamArbiter2, StreamSource};
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::QUEUES;
-
-// `#[hdl_gen]` indexes port arrays by literal only, so the statistics wiring below uses
-// each counter's index as a number; these checks keep the numbers tied to the contract.
-const _: () = assert!(stat::DOORBELLS == 0);
-const _: () = assert!(stat::COMPLETIONS == 1);
-const _: () = assert!(stat::REQ_TX == 2);
-const _: () = assert!(stat::REQ_ACCEPTED == 3);
-const _: () = assert!(stat::FWD_STORED == 4);
-const _: () = assert!(stat::RSP_RX == 5);
-const _: () = assert!(stat::NACK_TX == 6);
-const _: () = assert!(stat::NACK_RX == 7);
-const _: () = assert!(stat::RETRIES == 8);
-const _: () = assert!(stat::TIMEOUTS == 9);
-const _: () = assert!(stat::DROP_FCS == 10);
-const _: () = assert!(stat::DROP_LENGTH == 11);
-const _: () = assert!(stat::DROP_FOREIGN == 12);
-const _: () = assert!(stat::DROP_VERSION == 13);
-const _: () = assert!(stat::DROP_TYPE == 14);
-const _: () = assert!(stat::DROP_DEST == 15);
-const _: () = assert!(stat::DROP_EPOCH == 16);
-const _: () = assert!(stat::DROP_DUP_RSP == 17);
-const _: () = assert!(stat::DROP_DOORBELL == 18);
-const _: () = assert!(stat::RX_OVERFLOW == 20);
-const _: () = assert!(stat::TX_X == 21);
-const _: () = assert!(stat::TX_Y == 22);
-const _: () = assert!(stat::RX_X == 23);
-const _: () = assert!(stat::RX_Y == 24);
-const _: () = assert!(stat::TX_ALT_PLANE == 25);
 
 /// Receive and loopback FIFOs: 16 decoded frames each. A plane's receive FIFO absorbs
 /// bursts while the engine or originator is busy; a frame that finds it full is dropped
@@ -170,10 +143,8 @@ pub struct CardCore {
     link_y: Signal<Local, bool>,
     any_doorbell: Signal<Local, bool>,
     any_doorbell_drop: Signal<Local, bool>,
-    one: Constant<Bits<2>>,
-    two: Constant<Bits<2>>,
-    three: Constant<Bits<2>>,
-    zero: Constant<Bits<2>>,
+    stat_events: Signal<Local, StatEvents>,
+    stat_increments: StatIncrements,
 }
 
 impl Default for CardCore {
@@ -229,10 +200,8 @@ impl CardCore {
             link_y: Default::default(),
             any_doorbell: Default::default(),
             any_doorbell_drop: Default::default(),
-            one: Constant::new(1.into()),
-            two: Constant::new(2.into()),
-            three: Constant::new(3.into()),
-            zero: Constant::new(0.into()),
+            stat_events: Default::default(),
+            stat_increments: Default::default(),
         }
     }
 }
@@ -486,119 +455,45 @@ impl Logic for CardCore {
         self.y.tx_valid.next = self.tx_y.beats_out.valid.val();
         self.tx_y.beats_out.ready.next = self.y.tx_ready.val();
 
-        // ---- Statistics ----
+        // ---- Statistics: every event by name (host::stat_events) ----
+        self.stat_events.next.doorbells = self.any_doorbell.val();
+        self.stat_events.next.drop_doorbell = self.any_doorbell_drop.val();
+        self.stat_events.next.completions = self.completions.written.val();
+        self.stat_events.next.req_tx = self.originator.req_tx.val();
+        self.stat_events.next.req_accepted = self.engine.req_accepted.val();
+        self.stat_events.next.fwd_stored = self.engine.fwd_stored.val();
+        self.stat_events.next.rsp_rx = self.originator.rsp_rx.val();
+        self.stat_events.next.nack_tx = self.engine.nack_tx.val();
+        self.stat_events.next.nack_rx = self.originator.nack_rx.val();
+        self.stat_events.next.retries = self.originator.retries.val();
+        self.stat_events.next.timeouts = self.originator.timeouts.val();
+        self.stat_events.next.drop_dup_rsp = self.originator.drop_dup_rsp.val();
+        self.stat_events.next.tx_x = self.tx_x.sent.val();
+        self.stat_events.next.tx_y = self.tx_y.sent.val();
+        self.stat_events.next.rx_x = self.rx_x.good.val();
+        self.stat_events.next.rx_y = self.rx_y.good.val();
+        self.stat_events.next.alternate_x = self.router.alternate_x.val();
+        self.stat_events.next.alternate_y = self.router.alternate_y.val();
+        self.stat_events.next.overflow_x = self.rx_x.overflow.val();
+        self.stat_events.next.overflow_y = self.rx_y.overflow.val();
+        self.stat_events.next.drop_epoch_engine = self.engine.drop_epoch.val();
+        self.stat_events.next.drop_epoch_originator = self.originator.drop_epoch.val();
+        self.stat_events.next.drop_other_engine = self.engine.drop_other.val();
+        self.stat_events.next.drop_fcs_x = self.rx_x.drop_fcs.val();
+        self.stat_events.next.drop_fcs_y = self.rx_y.drop_fcs.val();
+        self.stat_events.next.drop_length_x = self.rx_x.drop_length.val();
+        self.stat_events.next.drop_length_y = self.rx_y.drop_length.val();
+        self.stat_events.next.drop_foreign_x = self.rx_x.drop_foreign.val();
+        self.stat_events.next.drop_foreign_y = self.rx_y.drop_foreign.val();
+        self.stat_events.next.drop_version_x = self.rx_x.drop_version.val();
+        self.stat_events.next.drop_version_y = self.rx_y.drop_version.val();
+        self.stat_events.next.drop_dest_x = self.rx_x.drop_dest.val();
+        self.stat_events.next.drop_dest_y = self.rx_y.drop_dest.val();
+        self.stat_events.next.drop_type_x = self.rx_x.drop_type.val();
+        self.stat_events.next.drop_type_y = self.rx_y.drop_type.val();
+        self.stat_increments.events.next = self.stat_events.val();
         for k in 0..stat::COUNT {
-            self.regs.stat_inc[k].next = self.zero.val();
-        }
-        if self.any_doorbell.val() {
-            self.regs.stat_inc[0].next = self.one.val();
-        }
-        if self.any_doorbell_drop.val() {
-            self.regs.stat_inc[18].next = self.one.val();
-        }
-        if self.completions.written.val() {
-            self.regs.stat_inc[1].next = self.one.val();
-        }
-        if self.originator.req_tx.val() {
-            self.regs.stat_inc[2].next = self.one.val();
-        }
-        if self.engine.req_accepted.val() {
-            self.regs.stat_inc[3].next = self.one.val();
-        }
-        if self.engine.fwd_stored.val() {
-            self.regs.stat_inc[4].next = self.one.val();
-        }
-        if self.originator.rsp_rx.val() {
-            self.regs.stat_inc[5].next = self.one.val();
-        }
-        if self.engine.nack_tx.val() {
-            self.regs.stat_inc[6].next = self.one.val();
-        }
-        if self.originator.nack_rx.val() {
-            self.regs.stat_inc[7].next = self.one.val();
-        }
-        if self.originator.retries.val() {
-            self.regs.stat_inc[8].next = self.one.val();
-        }
-        if self.originator.timeouts.val() {
-            self.regs.stat_inc[9].next = self.one.val();
-        }
-        if self.originator.drop_dup_rsp.val() {
-            self.regs.stat_inc[17].next = self.one.val();
-        }
-        if self.tx_x.sent.val() {
-            self.regs.stat_inc[21].next = self.one.val();
-        }
-        if self.tx_y.sent.val() {
-            self.regs.stat_inc[22].next = self.one.val();
-        }
-        if self.rx_x.good.val() {
-            self.regs.stat_inc[23].next = self.one.val();
-        }
-        if self.rx_y.good.val() {
-            self.regs.stat_inc[24].next = self.one.val();
-        }
-        if self.router.alternate_x.val() | self.router.alternate_y.val() {
-            self.regs.stat_inc[25].next = self.one.val();
-        }
-        if self.router.alternate_x.val() & self.router.alternate_y.val() {
-            self.regs.stat_inc[25].next = self.two.val();
-        }
-        // Counters fed from both planes (or two blocks) may see two events in one clock.
-        if self.rx_x.drop_fcs.val() | self.rx_y.drop_fcs.val() {
-            self.regs.stat_inc[10].next = self.one.val();
-        }
-        if self.rx_x.drop_fcs.val() & self.rx_y.drop_fcs.val() {
-            self.regs.stat_inc[10].next = self.two.val();
-        }
-        if self.rx_x.drop_length.val() | self.rx_y.drop_length.val() {
-            self.regs.stat_inc[11].next = self.one.val();
-        }
-        if self.rx_x.drop_length.val() & self.rx_y.drop_length.val() {
-            self.regs.stat_inc[11].next = self.two.val();
-        }
-        if self.rx_x.drop_foreign.val() | self.rx_y.drop_foreign.val() {
-            self.regs.stat_inc[12].next = self.one.val();
-        }
-        if self.rx_x.drop_foreign.val() & self.rx_y.drop_foreign.val() {
-            self.regs.stat_inc[12].next = self.two.val();
-        }
-        if self.rx_x.drop_version.val() | self.rx_y.drop_version.val() {
-            self.regs.stat_inc[13].next = self.one.val();
-        }
-        if self.rx_x.drop_version.val() & self.rx_y.drop_version.val() {
-            self.regs.stat_inc[13].next = self.two.val();
-        }
-        if self.rx_x.drop_dest.val() | self.rx_y.drop_dest.val() {
-            self.regs.stat_inc[15].next = self.one.val();
-        }
-        if self.rx_x.drop_dest.val() & self.rx_y.drop_dest.val() {
-            self.regs.stat_inc[15].next = self.two.val();
-        }
-        if self.rx_x.overflow.val() | self.rx_y.overflow.val() {
-            self.regs.stat_inc[20].next = self.one.val();
-        }
-        if self.rx_x.overflow.val() & self.rx_y.overflow.val() {
-            self.regs.stat_inc[20].next = self.two.val();
-        }
-        if self.engine.drop_epoch.val() | self.originator.drop_epoch.val() {
-            self.regs.stat_inc[16].next = self.one.val();
-        }
-        if self.engine.drop_epoch.val() & self.originator.drop_epoch.val() {
-            self.regs.stat_inc[16].next = self.two.val();
-        }
-        // Frames a block cannot use count with the unknown types: the kind was wrong for it.
-        if self.rx_x.drop_type.val() | self.rx_y.drop_type.val() | self.engine.drop_other.val() {
-            self.regs.stat_inc[14].next = self.one.val();
-        }
-        if (self.rx_x.drop_type.val() & self.rx_y.drop_type.val())
-            | (self.rx_x.drop_type.val() & self.engine.drop_other.val())
-            | (self.rx_y.drop_type.val() & self.engine.drop_other.val())
-        {
-            self.regs.stat_inc[14].next = self.two.val();
-        }
-        if self.rx_x.drop_type.val() & self.rx_y.drop_type.val() & self.engine.drop_other.val() {
-            self.regs.stat_inc[14].next = self.three.val();
+            self.regs.stat_inc[k].next = self.stat_increments.inc[k].val();
         }
     }
 }

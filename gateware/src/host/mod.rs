@@ -26,6 +26,7 @@ pub mod regfile;
 pub mod request_queue;
 pub mod stat;
 pub mod stat_counter;
+pub mod stat_events;
 pub mod words;
 
 pub use completion_writer::CompletionWriter;

@@ -63,7 +63,7 @@ pub fn bytes_from_bits<const N: usize, const B: usize>(bits: Bits<N>) -> [u8; B]
     bytes_from_words(&words)
 }
 
-fn drive_mac(port: &mut super::card_core::FabricPort, m: &MacIn) {
+fn drive_mac(port: &mut crate::fabric::plane::FabricPort, m: &MacIn) {
     port.rx_data.next = bits_from_bytes(&m.rx_data);
     port.rx_valid.next = m.rx_valid;
     port.rx_last.next = m.rx_last;
@@ -72,7 +72,7 @@ fn drive_mac(port: &mut super::card_core::FabricPort, m: &MacIn) {
     port.link_up.next = m.link_up;
 }
 
-fn sample_mac(port: &super::card_core::FabricPort) -> MacOut {
+fn sample_mac(port: &crate::fabric::plane::FabricPort) -> MacOut {
     MacOut {
         tx_data: bytes_from_bits(port.tx_data.val()),
         tx_valid: port.tx_valid.val(),

@@ -17,6 +17,7 @@
 //! and originator arbiters rotate priority after every grant, so no source starves.
 
 use super::frame_class::FrameClass;
+use crate::fabric::heartbeat_rx::HeartbeatRx;
 use crate::frame::FrameFields;
 use crate::widgets::{FrameArbiter3, SkidBuffer, StreamSink, StreamSource};
 use rust_hdl::prelude::*;
@@ -40,17 +41,10 @@ pub struct RxDispatch {
     /// To the management window, which takes a frame whenever valid (`ready` is not
     /// read).
     pub to_mgmt: StreamSource<FrameFields>,
-    /// A heartbeat from `hb_x_node` arrived on plane X (taken whenever valid).
-    pub hb_x: Signal<Out, bool>,
-    pub hb_x_node: Signal<Out, Bits<8>>,
-    /// Its epoch and `value` (whom the sender hears), for the lease.
-    pub hb_x_epoch: Signal<Out, Bits<32>>,
-    pub hb_x_heard: Signal<Out, Bits<64>>,
-    /// A heartbeat from `hb_y_node` arrived on plane Y.
-    pub hb_y: Signal<Out, bool>,
-    pub hb_y_node: Signal<Out, Bits<8>>,
-    pub hb_y_epoch: Signal<Out, Bits<32>>,
-    pub hb_y_heard: Signal<Out, Bits<64>>,
+    /// The heartbeats received on plane X and on plane Y, for the plane's liveness
+    /// tracker and the lease (taken whenever valid).
+    pub heartbeat_x: Signal<Out, HeartbeatRx>,
+    pub heartbeat_y: Signal<Out, HeartbeatRx>,
     x_class: FrameClass,
     y_class: FrameClass,
     lh_class: FrameClass,
@@ -123,14 +117,14 @@ impl Logic for RxDispatch {
         }
 
         // Heartbeats go to the liveness tracker of the plane they came in on.
-        self.hb_x.next = self.from_x.valid.val() & self.x_class.heartbeat.val();
-        self.hb_x_node.next = self.from_x.data.val().src;
-        self.hb_x_epoch.next = self.from_x.data.val().epoch;
-        self.hb_x_heard.next = self.from_x.data.val().value;
-        self.hb_y.next = self.from_y.valid.val() & self.y_class.heartbeat.val();
-        self.hb_y_node.next = self.from_y.data.val().src;
-        self.hb_y_epoch.next = self.from_y.data.val().epoch;
-        self.hb_y_heard.next = self.from_y.data.val().value;
+        self.heartbeat_x.next.valid = self.from_x.valid.val() & self.x_class.heartbeat.val();
+        self.heartbeat_x.next.node = self.from_x.data.val().src;
+        self.heartbeat_x.next.epoch = self.from_x.data.val().epoch;
+        self.heartbeat_x.next.heard = self.from_x.data.val().value;
+        self.heartbeat_y.next.valid = self.from_y.valid.val() & self.y_class.heartbeat.val();
+        self.heartbeat_y.next.node = self.from_y.data.val().src;
+        self.heartbeat_y.next.epoch = self.from_y.data.val().epoch;
+        self.heartbeat_y.next.heard = self.from_y.data.val().value;
 
         // Pop whichever consumer took each source's head.
         self.from_loop_engine.ready.next =
@@ -145,10 +139,10 @@ impl Logic for RxDispatch {
         self.from_x.ready.next = (self.eng_arb.grant[1].val() & self.eng_out.beats_in.ready.val())
             | (self.orig_arb.grant[1].val() & self.orig_out.beats_in.ready.val())
             | self.mgmt_from_x.val()
-            | self.hb_x.val();
+            | self.heartbeat_x.val().valid;
         self.from_y.ready.next = (self.eng_arb.grant[2].val() & self.eng_out.beats_in.ready.val())
             | (self.orig_arb.grant[2].val() & self.orig_out.beats_in.ready.val())
             | self.mgmt_from_y.val()
-            | self.hb_y.val();
+            | self.heartbeat_y.val().valid;
     }
 }

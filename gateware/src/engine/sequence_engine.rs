@@ -145,18 +145,8 @@ pub struct SequenceEngine {
     pub issue_ok: Signal<In, Bit>,
     /// The configuration and counters (registers).
     pub status: Signal<Out, EngineStatus>,
-    /// One-cycle pulse: a REQ was accepted (a FWD was issued): `STAT_REQ_ACCEPTED`.
-    pub req_accepted: Signal<Out, Bit>,
-    /// One-cycle pulse: a FWD's range was stored: `STAT_FWD_STORED`.
-    pub fwd_stored: Signal<Out, Bit>,
-    /// One-cycle pulse: a NACK was produced: `STAT_NACK_TX`.
-    pub nack_tx: Signal<Out, Bit>,
-    /// One-cycle pulse: a REQ or FWD of another epoch, or a refused CONFIG:
-    /// `STAT_DROP_EPOCH`.
-    pub drop_epoch: Signal<Out, Bit>,
-    /// One-cycle pulse: a frame the engine cannot use (another kind, FWD while
-    /// disabled).
-    pub drop_other: Signal<Out, Bit>,
+    /// One-cycle pulses, one per event, for the statistics counters.
+    pub events: Signal<Out, EngineEvents>,
 
     // Blocks.
     in_skid: SkidBuffer<EngineInput>,
@@ -333,6 +323,7 @@ impl SequenceEngine {
         let reason = |r: NackReason| Constant::new((r as u8 as u64).into());
         Self {
             clock: Default::default(),
+            events: Default::default(),
             frames_in: Default::default(),
             frames_out: Default::default(),
             status: Default::default(),
@@ -342,11 +333,6 @@ impl SequenceEngine {
             mirror_on: Default::default(),
             lease_ok: Default::default(),
             issue_ok: Default::default(),
-            req_accepted: Default::default(),
-            fwd_stored: Default::default(),
-            nack_tx: Default::default(),
-            drop_epoch: Default::default(),
-            drop_other: Default::default(),
             in_skid: Default::default(),
             rsp_gate: RspGate::new(),
             out_skid: Default::default(),
@@ -892,11 +878,11 @@ impl Logic for SequenceEngine {
         self.status.next.configured = self.configured_r.q.val();
         self.status.next.quorum = self.quorum_r.q.val();
         self.status.next.new_epoch = self.new_epoch_r.q.val();
-        self.req_accepted.next = self.req_accepted_r.q.val();
-        self.fwd_stored.next = self.fwd_stored_r.q.val();
-        self.nack_tx.next = self.nack_tx_r.q.val();
-        self.drop_epoch.next = self.drop_epoch_r.q.val();
-        self.drop_other.next = self.drop_other_r.q.val();
+        self.events.next.req_accepted = self.req_accepted_r.q.val();
+        self.events.next.fwd_stored = self.fwd_stored_r.q.val();
+        self.events.next.nack_tx = self.nack_tx_r.q.val();
+        self.events.next.drop_epoch = self.drop_epoch_r.q.val();
+        self.events.next.drop_other = self.drop_other_r.q.val();
     }
 }
 
@@ -910,6 +896,23 @@ const _: () = assert!(
     ConfigFlags::SET_LIMIT.bits() == 2,
     "SET_LIMIT: count bit 17"
 );
+
+/// One-cycle pulses, one per event, for the statistics counters.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct EngineEvents {
+    /// One-cycle pulse: a REQ was accepted (a FWD was issued): `STAT_REQ_ACCEPTED`.
+    pub req_accepted: Bit,
+    /// One-cycle pulse: a FWD's range was stored: `STAT_FWD_STORED`.
+    pub fwd_stored: Bit,
+    /// One-cycle pulse: a NACK was produced: `STAT_NACK_TX`.
+    pub nack_tx: Bit,
+    /// One-cycle pulse: a REQ or FWD of another epoch, or a refused CONFIG:
+    /// `STAT_DROP_EPOCH`.
+    pub drop_epoch: Bit,
+    /// One-cycle pulse: a frame the engine cannot use (another kind, FWD while
+    /// disabled).
+    pub drop_other: Bit,
+}
 
 #[cfg(test)]
 mod tests;

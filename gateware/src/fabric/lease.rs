@@ -21,6 +21,8 @@
 //! in the cycle `new_epoch` pulses, the first cycle of a new epoch, so nothing can use
 //! the old epoch's lease in the new one.
 
+use super::heartbeat_rx::HeartbeatRx;
+use crate::engine::EngineStatus;
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::MAX_NODES;
 
@@ -33,26 +35,15 @@ pub struct LeaseKeeper {
     pub tick: Signal<In, Bit>,
     /// This card's node id.
     pub node_id: Signal<In, Bits<8>>,
-    /// The engine's epoch, roles and quorum.
-    pub epoch: Signal<In, Bits<32>>,
-    pub primary_id: Signal<In, Bits<8>>,
-    pub configured: Signal<In, Bit>,
-    pub quorum: Signal<In, Bits<8>>,
-    /// The engine's pulse in the first cycle of a new epoch.
-    pub new_epoch: Signal<In, Bit>,
+    /// The engine's epoch, roles and quorum, and its pulse in the first cycle of a new
+    /// epoch.
+    pub status: Signal<In, EngineStatus>,
     /// `LEASE_PERIOD` and `LEASE_HOLD`.
     pub lease_period: Signal<In, Bits<32>>,
     pub hold_period: Signal<In, Bits<32>>,
-    /// A heartbeat arrived on plane X: sender, epoch and whom it hears.
-    pub hb_x: Signal<In, Bit>,
-    pub hb_x_node: Signal<In, Bits<8>>,
-    pub hb_x_epoch: Signal<In, Bits<32>>,
-    pub hb_x_heard: Signal<In, Bits<64>>,
-    /// The same on plane Y (both may arrive in one cycle).
-    pub hb_y: Signal<In, Bit>,
-    pub hb_y_node: Signal<In, Bits<8>>,
-    pub hb_y_epoch: Signal<In, Bits<32>>,
-    pub hb_y_heard: Signal<In, Bits<64>>,
+    /// The heartbeats received on plane X and on plane Y (both may arrive in one cycle).
+    pub heartbeat_x: Signal<In, HeartbeatRx>,
+    pub heartbeat_y: Signal<In, HeartbeatRx>,
     /// `LEASE`: cycles left.
     pub lease: Signal<Out, Bits<32>>,
     /// `LEASE_HOLD_LEFT`.
@@ -114,6 +105,9 @@ pub struct LeaseKeeper {
     upper: Constant<Bits<32>>,
     /// Bits 7:6 of a node id: non-zero means >= 64.
     high_ids: Constant<Bits<8>>,
+    /// The engine's counters, which the lease does not read (the `unused_` name tells
+    /// lint so).
+    unused_status: Signal<Local, EngineStatus>,
 }
 
 impl Default for LeaseKeeper {
@@ -129,21 +123,12 @@ impl LeaseKeeper {
             clock: Default::default(),
             tick: Default::default(),
             node_id: Default::default(),
-            epoch: Default::default(),
-            primary_id: Default::default(),
-            configured: Default::default(),
-            quorum: Default::default(),
-            new_epoch: Default::default(),
+            status: Default::default(),
+            unused_status: Default::default(),
             lease_period: Default::default(),
             hold_period: Default::default(),
-            hb_x: Default::default(),
-            hb_x_node: Default::default(),
-            hb_x_epoch: Default::default(),
-            hb_x_heard: Default::default(),
-            hb_y: Default::default(),
-            hb_y_node: Default::default(),
-            hb_y_epoch: Default::default(),
-            hb_y_heard: Default::default(),
+            heartbeat_x: Default::default(),
+            heartbeat_y: Default::default(),
             lease: Default::default(),
             hold_left: Default::default(),
             support: Default::default(),
@@ -196,6 +181,7 @@ impl LeaseKeeper {
 impl Logic for LeaseKeeper {
     #[hdl_gen]
     fn update(&mut self) {
+        self.unused_status.next = self.status.val();
         dff_setup!(
             self,
             clock,
@@ -221,24 +207,26 @@ impl Logic for LeaseKeeper {
             prev_primary
         );
         // ---- Stage 0: register the heartbeats.
-        self.s0_x.d.next = self.hb_x.val() & !(self.hb_x_node.val() & self.high_ids.val()).any();
-        self.s0_x_node.d.next = self.hb_x_node.val();
-        self.s0_x_epoch.d.next = self.hb_x_epoch.val();
-        self.s0_x_heard.d.next = self.hb_x_heard.val();
-        self.s0_y.d.next = self.hb_y.val() & !(self.hb_y_node.val() & self.high_ids.val()).any();
-        self.s0_y_node.d.next = self.hb_y_node.val();
-        self.s0_y_epoch.d.next = self.hb_y_epoch.val();
-        self.s0_y_heard.d.next = self.hb_y_heard.val();
+        self.s0_x.d.next = self.heartbeat_x.val().valid
+            & !(self.heartbeat_x.val().node & self.high_ids.val()).any();
+        self.s0_x_node.d.next = self.heartbeat_x.val().node;
+        self.s0_x_epoch.d.next = self.heartbeat_x.val().epoch;
+        self.s0_x_heard.d.next = self.heartbeat_x.val().heard;
+        self.s0_y.d.next = self.heartbeat_y.val().valid
+            & !(self.heartbeat_y.val().node & self.high_ids.val()).any();
+        self.s0_y_node.d.next = self.heartbeat_y.val().node;
+        self.s0_y_epoch.d.next = self.heartbeat_y.val().epoch;
+        self.s0_y_heard.d.next = self.heartbeat_y.val().heard;
         self.me.d.next = self.one64.val() << self.node_id.val();
 
         // ---- Stage 1: which heartbeats support this card, as one-hot columns.
         self.ok_x.next = self.s0_x.q.val()
-            & self.configured.val()
-            & (self.s0_x_epoch.q.val() == self.epoch.val())
+            & self.status.val().configured
+            & (self.s0_x_epoch.q.val() == self.status.val().epoch)
             & (self.s0_x_heard.q.val() & self.me.q.val()).any();
         self.ok_y.next = self.s0_y.q.val()
-            & self.configured.val()
-            & (self.s0_y_epoch.q.val() == self.epoch.val())
+            & self.status.val().configured
+            & (self.s0_y_epoch.q.val() == self.status.val().epoch)
             & (self.s0_y_heard.q.val() & self.me.q.val()).any();
         self.col_x.d.next = self.zero64.val();
         if self.ok_x.val() {
@@ -268,8 +256,8 @@ impl Logic for LeaseKeeper {
         // Renew at the round's end when the supporters so far, and this card, make a
         // quorum (quorum 0: never; the counts are below 64, so `count + 1` fits).
         self.renew.next = self.tick.val()
-            & self.quorum.val().any()
-            & ((self.round_count.q.val() + self.one8.val()) >= self.quorum.val());
+            & self.status.val().quorum.any()
+            & ((self.round_count.q.val() + self.one8.val()) >= self.status.val().quorum);
         if self.tick.val() {
             self.last_support.d.next = self.round.q.val();
             self.round.d.next = self.col_x.q.val() | self.col_y.q.val();
@@ -281,14 +269,14 @@ impl Logic for LeaseKeeper {
 
         // ---- The lease and the hold.
         self.now_primary.next =
-            self.configured.val() & (self.primary_id.val() == self.node_id.val());
-        self.prev_epoch.d.next = self.epoch.val();
+            self.status.val().configured & (self.status.val().primary_id == self.node_id.val());
+        self.prev_epoch.d.next = self.status.val().epoch;
         self.prev_primary.d.next = self.now_primary.val();
         // The primary of the epoch it leaves, primary again in exactly the next one:
         // nobody else could issue in the old epoch, so there is nothing to wait out.
         self.exempt.next = self.prev_primary.q.val()
             & self.now_primary.val()
-            & (self.epoch.val() == self.prev_epoch.q.val() + self.one32.val());
+            & (self.status.val().epoch == self.prev_epoch.q.val() + self.one32.val());
         if self.lease_r.q.val().any() {
             self.lease_r.d.next = self.lease_r.q.val() - self.one32.val();
         }
@@ -305,7 +293,7 @@ impl Logic for LeaseKeeper {
         }
         self.hold_next_zero.next = !self.hold_r.q.val().any()
             | (!(self.hold_r.q.val() & self.upper.val()).any() & self.lease_r.q.val().any());
-        if self.new_epoch.val() {
+        if self.status.val().new_epoch {
             self.lease_r.d.next = self.zero32.val();
             self.round.d.next = self.zero64.val();
             self.round_count.d.next = self.zero8.val();
@@ -323,8 +311,8 @@ impl Logic for LeaseKeeper {
         self.lease.next = self.lease_r.q.val();
         self.hold_left.next = self.hold_r.q.val();
         self.support.next = self.last_support.q.val();
-        self.lease_ok.next = self.lease_ok_r.q.val() & !self.new_epoch.val();
-        self.issue_ok.next = self.issue_ok_r.q.val() & !self.new_epoch.val();
+        self.lease_ok.next = self.lease_ok_r.q.val() & !self.status.val().new_epoch;
+        self.issue_ok.next = self.issue_ok_r.q.val() & !self.status.val().new_epoch;
     }
 }
 

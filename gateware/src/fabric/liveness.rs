@@ -16,6 +16,7 @@
 //! concatenation), and each output bit depends on its own node's 5 bits, `misses` and
 //! `link_up` only.
 
+use super::heartbeat_rx::HeartbeatRx;
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::MAX_NODES;
 
@@ -28,15 +29,13 @@ pub struct LivenessTracker {
     /// Threshold (the `LIVENESS_MISSES` register): a node is live while its count is below
     /// this. 0 makes no node live.
     pub misses: Signal<In, Bits<4>>,
-    /// One-cycle pulse: a heartbeat from `heard_node` arrived on this plane. Wins over a
-    /// `tick` in the same cycle.
-    pub heard: Signal<In, Bit>,
-    /// Sender of the heartbeat; ids of 64 and above are ignored.
-    pub heard_node: Signal<In, Bits<8>>,
+    /// A heartbeat arrived on this plane (its sender's ids of 64 and above are ignored).
+    /// Wins over a `tick` in the same cycle.
+    pub heartbeat: Signal<In, HeartbeatRx>,
     /// The plane's link is up (from the MAC/PHY). Low makes no node live.
     pub link_up: Signal<In, Bit>,
     /// Bit `n`: node `n` is live on this plane. Registered: follows `link_up` and
-    /// `misses` by 1 cycle, and `heard` / `tick` (which update the counters) by 2.
+    /// `misses` by 1 cycle, and `heartbeat` / `tick` (which update the counters) by 2.
     pub live: Signal<Out, Bits<64>>,
     /// Card clock.
     pub clock: Signal<In, Clock>,
@@ -58,6 +57,9 @@ pub struct LivenessTracker {
     ones: Constant<Bits<64>>,
     /// Bits 7:6 of a node id: non-zero means >= 64.
     high_ids: Constant<Bits<8>>,
+    /// The heartbeat's epoch and `heard`, which only the lease reads (the `unused_` name
+    /// tells lint so).
+    unused_heartbeat: Signal<Local, HeartbeatRx>,
 }
 
 impl Default for LivenessTracker {
@@ -75,8 +77,8 @@ impl LivenessTracker {
         Self {
             tick: Default::default(),
             misses: Default::default(),
-            heard: Default::default(),
-            heard_node: Default::default(),
+            heartbeat: Default::default(),
+            unused_heartbeat: Default::default(),
             link_up: Default::default(),
             live: Default::default(),
             clock: Default::default(),
@@ -97,6 +99,7 @@ impl LivenessTracker {
 impl Logic for LivenessTracker {
     #[hdl_gen]
     fn update(&mut self) {
+        self.unused_heartbeat.next = self.heartbeat.val();
         dff_setup!(self, clock, heard_ever, live_reg);
         for b in 0..4 {
             self.plane[b].clock.next = self.clock.val();
@@ -107,8 +110,8 @@ impl Logic for LivenessTracker {
             }
         }
         self.column.next = self.zero.val();
-        if self.heard.val() & !(self.heard_node.val() & self.high_ids.val()).any() {
-            self.column.next = self.one.val() << self.heard_node.val();
+        if self.heartbeat.val().valid & !(self.heartbeat.val().node & self.high_ids.val()).any() {
+            self.column.next = self.one.val() << self.heartbeat.val().node;
         }
         self.inc.next = self.zero.val();
         if self.tick.val() {

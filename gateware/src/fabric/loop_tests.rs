@@ -33,12 +33,12 @@ impl Logic for Link {
         self.rx.node_id.next = self.node_id.val();
         self.out.next = self.rx.frames_out.data.val();
         self.out_valid.next = self.rx.frames_out.valid.val();
-        self.dropped.next = self.rx.drop_length.val()
-            | self.rx.drop_fcs.val()
-            | self.rx.drop_foreign.val()
-            | self.rx.drop_version.val()
-            | self.rx.drop_type.val()
-            | self.rx.drop_dest.val();
+        self.dropped.next = self.rx.events.val().drop_length
+            | self.rx.events.val().drop_fcs
+            | self.rx.events.val().drop_foreign
+            | self.rx.events.val().drop_version
+            | self.rx.events.val().drop_type
+            | self.rx.events.val().drop_dest;
     }
 }
 

@@ -20,9 +20,11 @@ use rust_hdl::prelude::*;
 
 pub mod crc;
 pub mod heartbeat;
+pub mod heartbeat_rx;
 pub mod lease;
 pub mod liveness;
 pub mod mac_beat;
+pub mod plane;
 pub mod plane_select;
 pub mod rx_deframer;
 pub mod tx_framer;

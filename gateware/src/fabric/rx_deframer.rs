@@ -83,25 +83,10 @@ pub struct RxDeframer {
     /// The data is meaningless without valid (the register loads every clock: a load
     /// enable gated by the FCS compare would put a 312-bit fan-out on the slowest path).
     pub frames_out: StreamSource<FrameFields>,
-    /// One-cycle pulse: a good frame found `frames_out` not ready and was lost
-    /// (`STAT_RX_OVERFLOW`).
-    pub overflow: Signal<Out, Bit>,
-    /// One-cycle pulse per good frame (same as `frames_out` valid, for statistics).
-    pub good: Signal<Out, Bit>,
-    /// One-cycle pulse: frame not exactly one 64-byte beat.
-    pub drop_length: Signal<Out, Bit>,
-    /// One-cycle pulse: FCS mismatch.
-    pub drop_fcs: Signal<Out, Bit>,
-    /// One-cycle pulse: EtherType is not seqfab's.
-    pub drop_foreign: Signal<Out, Bit>,
-    /// One-cycle pulse: frame version is not this card's.
-    pub drop_version: Signal<Out, Bit>,
-    /// One-cycle pulse: unknown frame type code.
-    pub drop_type: Signal<Out, Bit>,
-    /// One-cycle pulse: destination MAC is neither this node's nor broadcast.
-    pub drop_dest: Signal<Out, Bit>,
     /// Card clock.
     pub clock: Signal<In, Clock>,
+    /// One-cycle pulses, one per event, for the statistics counters.
+    pub events: Signal<Out, RxEvents>,
     /// The beat viewed as a frame.
     image: Signal<Local, WireImage>,
     /// Wire fields the receiver ignores (contract: reserved and padding "ignored on
@@ -160,15 +145,8 @@ impl RxDeframer {
             beats_in: Default::default(),
             node_id: Default::default(),
             frames_out: Default::default(),
-            overflow: Default::default(),
-            good: Default::default(),
-            drop_length: Default::default(),
-            drop_fcs: Default::default(),
-            drop_foreign: Default::default(),
-            drop_version: Default::default(),
-            drop_type: Default::default(),
-            drop_dest: Default::default(),
             clock: Default::default(),
+            events: Default::default(),
             image: Default::default(),
             unused_src_prefix: Default::default(),
             unused_src_node: Default::default(),
@@ -305,15 +283,37 @@ impl Logic for RxDeframer {
         self.frame_reg.d.next = self.fields2.q.val();
         self.frames_out.data.next = self.frame_reg.q.val();
         self.frames_out.valid.next = self.good_reg.q.val();
-        self.overflow.next = self.good_reg.q.val() & !self.frames_out.ready.val();
-        self.good.next = self.good_reg.q.val();
-        self.drop_length.next = self.length_reg.q.val();
-        self.drop_fcs.next = self.fcs_reg.q.val();
-        self.drop_foreign.next = self.foreign_reg.q.val();
-        self.drop_version.next = self.version_reg.q.val();
-        self.drop_type.next = self.type_reg.q.val();
-        self.drop_dest.next = self.dest_reg.q.val();
+        self.events.next.overflow = self.good_reg.q.val() & !self.frames_out.ready.val();
+        self.events.next.good = self.good_reg.q.val();
+        self.events.next.drop_length = self.length_reg.q.val();
+        self.events.next.drop_fcs = self.fcs_reg.q.val();
+        self.events.next.drop_foreign = self.foreign_reg.q.val();
+        self.events.next.drop_version = self.version_reg.q.val();
+        self.events.next.drop_type = self.type_reg.q.val();
+        self.events.next.drop_dest = self.dest_reg.q.val();
     }
+}
+
+/// One-cycle pulses, one per event, for the statistics counters.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct RxEvents {
+    /// One-cycle pulse per good frame (same as `frames_out` valid, for statistics).
+    pub good: Bit,
+    /// One-cycle pulse: frame not exactly one 64-byte beat.
+    pub drop_length: Bit,
+    /// One-cycle pulse: FCS mismatch.
+    pub drop_fcs: Bit,
+    /// One-cycle pulse: EtherType is not seqfab's.
+    pub drop_foreign: Bit,
+    /// One-cycle pulse: frame version is not this card's.
+    pub drop_version: Bit,
+    /// One-cycle pulse: unknown frame type code.
+    pub drop_type: Bit,
+    /// One-cycle pulse: destination MAC is neither this node's nor broadcast.
+    pub drop_dest: Bit,
+    /// One-cycle pulse: a good frame found `frames_out` not ready and was lost
+    /// (`STAT_RX_OVERFLOW`).
+    pub overflow: Bit,
 }
 
 #[cfg(test)]

@@ -1,56 +1,18 @@
 //! The events the `STAT_*` counters count, by name, and the block that turns them into
 //! per-counter increments.
 //!
-//! The card core fills one [`StatEvents`] from its blocks' event pulses, naming each
-//! event; [`StatIncrements`] maps the events to the register file's `stat_inc[k]` by the
+//! Each block reports its events as one struct of one-cycle pulses
+//! ([`EngineEvents`], [`OriginatorEvents`], [`RxEvents`]) or a single pulse;
+//! [`StatIncrements`] maps them, by name, to the register file's `stat_inc[k]` in the
 //! contract's counter order ([`super::stat`]). `#[hdl_gen]` indexes port arrays by
 //! literal only, so the mapping is written with literal indices here, once, and the
 //! assertions below keep each literal tied to the contract's name.
 
 use super::stat;
+use crate::engine::sequence_engine::EngineEvents;
+use crate::fabric::rx_deframer::RxEvents;
+use crate::originator::originator::OriginatorEvents;
 use rust_hdl::prelude::*;
-
-/// One clock's events. Events of the same counter from two planes or two blocks are
-/// separate fields: two (or three) may happen in one clock, and the increment is their
-/// number.
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-pub struct StatEvents {
-    pub doorbells: Bit,
-    pub drop_doorbell: Bit,
-    pub completions: Bit,
-    pub req_tx: Bit,
-    pub req_accepted: Bit,
-    pub fwd_stored: Bit,
-    pub rsp_rx: Bit,
-    pub nack_tx: Bit,
-    pub nack_rx: Bit,
-    pub retries: Bit,
-    pub timeouts: Bit,
-    pub drop_dup_rsp: Bit,
-    pub tx_x: Bit,
-    pub tx_y: Bit,
-    pub rx_x: Bit,
-    pub rx_y: Bit,
-    pub alternate_x: Bit,
-    pub alternate_y: Bit,
-    pub overflow_x: Bit,
-    pub overflow_y: Bit,
-    pub drop_epoch_engine: Bit,
-    pub drop_epoch_originator: Bit,
-    pub drop_other_engine: Bit,
-    pub drop_fcs_x: Bit,
-    pub drop_fcs_y: Bit,
-    pub drop_length_x: Bit,
-    pub drop_length_y: Bit,
-    pub drop_foreign_x: Bit,
-    pub drop_foreign_y: Bit,
-    pub drop_version_x: Bit,
-    pub drop_version_y: Bit,
-    pub drop_dest_x: Bit,
-    pub drop_dest_y: Bit,
-    pub drop_type_x: Bit,
-    pub drop_type_y: Bit,
-}
 
 const _: () = assert!(stat::DOORBELLS == 0);
 const _: () = assert!(stat::COMPLETIONS == 1);
@@ -82,7 +44,23 @@ const _: () = assert!(stat::TX_ALT_PLANE == 25);
 /// `STAT_DROP_REGISTER` is counted inside the register file; its increment stays 0.
 #[derive(LogicBlock)]
 pub struct StatIncrements {
-    pub events: Signal<In, StatEvents>,
+    /// A doorbell was accepted by some queue.
+    pub doorbells: Signal<In, Bit>,
+    /// A doorbell was dropped by some queue.
+    pub drop_doorbell: Signal<In, Bit>,
+    /// A ring entry was written.
+    pub completions: Signal<In, Bit>,
+    pub engine: Signal<In, EngineEvents>,
+    pub originator: Signal<In, OriginatorEvents>,
+    /// Plane X's and Y's receive events.
+    pub rx_x: Signal<In, RxEvents>,
+    pub rx_y: Signal<In, RxEvents>,
+    /// A frame left on plane X / Y.
+    pub tx_x: Signal<In, Bit>,
+    pub tx_y: Signal<In, Bit>,
+    /// A frame left on the non-preferred plane X / Y.
+    pub alternate_x: Signal<In, Bit>,
+    pub alternate_y: Signal<In, Bit>,
     pub inc: [Signal<Out, Bits<2>>; stat::COUNT],
     one: Constant<Bits<2>>,
     two: Constant<Bits<2>>,
@@ -93,7 +71,17 @@ pub struct StatIncrements {
 impl Default for StatIncrements {
     fn default() -> Self {
         Self {
-            events: Default::default(),
+            doorbells: Default::default(),
+            drop_doorbell: Default::default(),
+            completions: Default::default(),
+            engine: Default::default(),
+            originator: Default::default(),
+            rx_x: Default::default(),
+            rx_y: Default::default(),
+            tx_x: Default::default(),
+            tx_y: Default::default(),
+            alternate_x: Default::default(),
+            alternate_y: Default::default(),
             inc: Default::default(),
             one: Constant::new(1.into()),
             two: Constant::new(2.into()),
@@ -109,120 +97,114 @@ impl Logic for StatIncrements {
         for k in 0..stat::COUNT {
             self.inc[k].next = self.zero.val();
         }
-        if self.events.val().doorbells {
+        if self.doorbells.val() {
             self.inc[0].next = self.one.val();
         }
-        if self.events.val().drop_doorbell {
+        if self.drop_doorbell.val() {
             self.inc[18].next = self.one.val();
         }
-        if self.events.val().completions {
+        if self.completions.val() {
             self.inc[1].next = self.one.val();
         }
-        if self.events.val().req_tx {
+        if self.originator.val().req_tx {
             self.inc[2].next = self.one.val();
         }
-        if self.events.val().req_accepted {
+        if self.engine.val().req_accepted {
             self.inc[3].next = self.one.val();
         }
-        if self.events.val().fwd_stored {
+        if self.engine.val().fwd_stored {
             self.inc[4].next = self.one.val();
         }
-        if self.events.val().rsp_rx {
+        if self.originator.val().rsp_rx {
             self.inc[5].next = self.one.val();
         }
-        if self.events.val().nack_tx {
+        if self.engine.val().nack_tx {
             self.inc[6].next = self.one.val();
         }
-        if self.events.val().nack_rx {
+        if self.originator.val().nack_rx {
             self.inc[7].next = self.one.val();
         }
-        if self.events.val().retries {
+        if self.originator.val().retries {
             self.inc[8].next = self.one.val();
         }
-        if self.events.val().timeouts {
+        if self.originator.val().timeouts {
             self.inc[9].next = self.one.val();
         }
-        if self.events.val().drop_dup_rsp {
+        if self.originator.val().drop_dup_rsp {
             self.inc[17].next = self.one.val();
         }
-        if self.events.val().tx_x {
+        if self.tx_x.val() {
             self.inc[21].next = self.one.val();
         }
-        if self.events.val().tx_y {
+        if self.tx_y.val() {
             self.inc[22].next = self.one.val();
         }
-        if self.events.val().rx_x {
+        if self.rx_x.val().good {
             self.inc[23].next = self.one.val();
         }
-        if self.events.val().rx_y {
+        if self.rx_y.val().good {
             self.inc[24].next = self.one.val();
         }
-        if self.events.val().alternate_x | self.events.val().alternate_y {
+        if self.alternate_x.val() | self.alternate_y.val() {
             self.inc[25].next = self.one.val();
         }
-        if self.events.val().alternate_x & self.events.val().alternate_y {
+        if self.alternate_x.val() & self.alternate_y.val() {
             self.inc[25].next = self.two.val();
         }
         // Counters fed from both planes (or two blocks) may see two events in one clock.
-        if self.events.val().drop_fcs_x | self.events.val().drop_fcs_y {
+        if self.rx_x.val().drop_fcs | self.rx_y.val().drop_fcs {
             self.inc[10].next = self.one.val();
         }
-        if self.events.val().drop_fcs_x & self.events.val().drop_fcs_y {
+        if self.rx_x.val().drop_fcs & self.rx_y.val().drop_fcs {
             self.inc[10].next = self.two.val();
         }
-        if self.events.val().drop_length_x | self.events.val().drop_length_y {
+        if self.rx_x.val().drop_length | self.rx_y.val().drop_length {
             self.inc[11].next = self.one.val();
         }
-        if self.events.val().drop_length_x & self.events.val().drop_length_y {
+        if self.rx_x.val().drop_length & self.rx_y.val().drop_length {
             self.inc[11].next = self.two.val();
         }
-        if self.events.val().drop_foreign_x | self.events.val().drop_foreign_y {
+        if self.rx_x.val().drop_foreign | self.rx_y.val().drop_foreign {
             self.inc[12].next = self.one.val();
         }
-        if self.events.val().drop_foreign_x & self.events.val().drop_foreign_y {
+        if self.rx_x.val().drop_foreign & self.rx_y.val().drop_foreign {
             self.inc[12].next = self.two.val();
         }
-        if self.events.val().drop_version_x | self.events.val().drop_version_y {
+        if self.rx_x.val().drop_version | self.rx_y.val().drop_version {
             self.inc[13].next = self.one.val();
         }
-        if self.events.val().drop_version_x & self.events.val().drop_version_y {
+        if self.rx_x.val().drop_version & self.rx_y.val().drop_version {
             self.inc[13].next = self.two.val();
         }
-        if self.events.val().drop_dest_x | self.events.val().drop_dest_y {
+        if self.rx_x.val().drop_dest | self.rx_y.val().drop_dest {
             self.inc[15].next = self.one.val();
         }
-        if self.events.val().drop_dest_x & self.events.val().drop_dest_y {
+        if self.rx_x.val().drop_dest & self.rx_y.val().drop_dest {
             self.inc[15].next = self.two.val();
         }
-        if self.events.val().overflow_x | self.events.val().overflow_y {
+        if self.rx_x.val().overflow | self.rx_y.val().overflow {
             self.inc[20].next = self.one.val();
         }
-        if self.events.val().overflow_x & self.events.val().overflow_y {
+        if self.rx_x.val().overflow & self.rx_y.val().overflow {
             self.inc[20].next = self.two.val();
         }
-        if self.events.val().drop_epoch_engine | self.events.val().drop_epoch_originator {
+        if self.engine.val().drop_epoch | self.originator.val().drop_epoch {
             self.inc[16].next = self.one.val();
         }
-        if self.events.val().drop_epoch_engine & self.events.val().drop_epoch_originator {
+        if self.engine.val().drop_epoch & self.originator.val().drop_epoch {
             self.inc[16].next = self.two.val();
         }
         // Frames a block cannot use count with the unknown types: the kind was wrong for it.
-        if self.events.val().drop_type_x
-            | self.events.val().drop_type_y
-            | self.events.val().drop_other_engine
-        {
+        if self.rx_x.val().drop_type | self.rx_y.val().drop_type | self.engine.val().drop_other {
             self.inc[14].next = self.one.val();
         }
-        if (self.events.val().drop_type_x & self.events.val().drop_type_y)
-            | (self.events.val().drop_type_x & self.events.val().drop_other_engine)
-            | (self.events.val().drop_type_y & self.events.val().drop_other_engine)
+        if (self.rx_x.val().drop_type & self.rx_y.val().drop_type)
+            | (self.rx_x.val().drop_type & self.engine.val().drop_other)
+            | (self.rx_y.val().drop_type & self.engine.val().drop_other)
         {
             self.inc[14].next = self.two.val();
         }
-        if self.events.val().drop_type_x
-            & self.events.val().drop_type_y
-            & self.events.val().drop_other_engine
-        {
+        if self.rx_x.val().drop_type & self.rx_y.val().drop_type & self.engine.val().drop_other {
             self.inc[14].next = self.three.val();
         }
     }

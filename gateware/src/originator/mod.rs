@@ -21,6 +21,6 @@ pub mod splitter;
 
 pub use batch_table::{BatchTable, SlotState};
 pub use completion::Completion;
-pub use originator::Originator;
+pub use originator::{Originator, OriginatorConfig};
 pub use request_log::RequestLog;
 pub use splitter::Splitter;

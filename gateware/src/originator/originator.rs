@@ -15,6 +15,25 @@ use seqfab_contract::limits::{MAX_REQUESTS_PER_FRAME, QUEUES};
 const _: () =
     assert!(<FrameFields as Synth>::BITS <= 1 << 9 && <FrameFields as Synth>::BITS > 1 << 8);
 
+/// What the originator needs of the card's configuration and roles.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct OriginatorConfig {
+    /// This card's node id: REQ `src` and `origin`; answers must name it as `origin`.
+    pub node_id: Bits<8>,
+    /// CONTROL.ENABLE.
+    pub enabled: Bit,
+    /// The card's epoch: REQ frames carry it; answers must carry it (I4).
+    pub epoch: Bits<32>,
+    /// Node id of the primary: REQ `dst`.
+    pub primary_id: Bits<8>,
+    /// The card has a configuration (epoch != 0).
+    pub configured: Bit,
+    /// Cycles to wait for an answer after a REQ left before sending it again.
+    pub request_timeout: Bits<32>,
+    /// Re-sends of a REQ before its requests complete with Timeout.
+    pub max_retries: Bits<8>,
+}
+
 /// The card's request side (DESIGN.md 1, 3 and 8; docs/gateware.md decisions 4 and 5).
 ///
 /// **Coalescing.** One request per clock moves from the queue streams (round robin over
@@ -68,20 +87,8 @@ const _: () =
 pub struct Originator {
     /// Card clock.
     pub clock: Signal<In, Clock>,
-    /// This card's node id: REQ `src` and `origin`; answers must name it as `origin`.
-    pub node_id: Signal<In, Bits<8>>,
-    /// CONTROL.ENABLE.
-    pub enabled: Signal<In, bool>,
-    /// The card's epoch: REQ frames carry it; answers must carry it (I4).
-    pub epoch: Signal<In, Bits<32>>,
-    /// Node id of the primary: REQ `dst`.
-    pub primary_id: Signal<In, Bits<8>>,
-    /// The card has a configuration (epoch != 0).
-    pub configured: Signal<In, bool>,
-    /// Cycles to wait for an answer after a REQ left before sending it again.
-    pub request_timeout: Signal<In, Bits<32>>,
-    /// Re-sends of a REQ before its requests complete with Timeout.
-    pub max_retries: Signal<In, Bits<8>>,
+    /// The card's node id, enable, epoch, primary and retry settings.
+    pub settings: Signal<In, OriginatorConfig>,
     /// CONTROL.SOFT_RESET: drop every request in the originator.
     pub soft_reset: Signal<In, bool>,
     /// Per queue: the queue's requests, oldest first.
@@ -93,21 +100,8 @@ pub struct Originator {
     pub reqs_out: StreamSource<FrameFields>,
     /// The completions, one per request in arrival order.
     pub completions_out: StreamSource<Completion>,
-    /// Pulse: a REQ frame was sent (re-sends included; STAT_REQ_TX).
-    pub req_tx: Signal<Out, bool>,
-    /// Pulse: a REQ frame was re-sent (STAT_RETRIES).
-    pub retries: Signal<Out, bool>,
-    /// Pulse: a request completed with Timeout (STAT_TIMEOUTS).
-    pub timeouts: Signal<Out, bool>,
-    /// Pulse: an RSP was accepted (STAT_RSP_RX).
-    pub rsp_rx: Signal<Out, bool>,
-    /// Pulse: a NACK was accepted (STAT_NACK_RX).
-    pub nack_rx: Signal<Out, bool>,
-    /// Pulse: an RSP/NACK was dropped, its tag not outstanding or its generation old
-    /// (STAT_DROP_DUP_RSP).
-    pub drop_dup_rsp: Signal<Out, bool>,
-    /// Pulse: an RSP/NACK was dropped for another epoch (STAT_DROP_EPOCH, I4).
-    pub drop_epoch: Signal<Out, bool>,
+    /// One-cycle pulses, one per event, for the statistics counters.
+    pub events: Signal<Out, OriginatorEvents>,
 
     arbiter: RoundRobin,
     /// The granted queue's request. (`#[hdl_gen]` cannot read a struct field of an
@@ -190,25 +184,13 @@ impl Originator {
         let at = |offset: usize| Constant::new((offset as u64).into());
         Self {
             clock: Default::default(),
-            node_id: Default::default(),
-            enabled: Default::default(),
-            epoch: Default::default(),
-            primary_id: Default::default(),
-            configured: Default::default(),
-            request_timeout: Default::default(),
-            max_retries: Default::default(),
+            events: Default::default(),
+            settings: Default::default(),
             soft_reset: Default::default(),
             requests_in: Default::default(),
             answers_in: Default::default(),
             reqs_out: Default::default(),
             completions_out: Default::default(),
-            req_tx: Default::default(),
-            retries: Default::default(),
-            timeouts: Default::default(),
-            rsp_rx: Default::default(),
-            nack_rx: Default::default(),
-            drop_dup_rsp: Default::default(),
-            drop_epoch: Default::default(),
             arbiter: RoundRobin::new(),
             granted: Default::default(),
             log: RequestLog::new(),
@@ -289,7 +271,7 @@ impl Logic for Originator {
             req_tx_pulse
         );
         clock!(self, clock, arbiter, log, batches, splitter);
-        self.active.next = self.enabled.val() && self.configured.val();
+        self.active.next = self.settings.val().enabled && self.settings.val().configured;
 
         // Intake: one request per clock into the open batch, unless it is full and
         // stays full this clock (the closed batch still waits for a slot) or the log is
@@ -301,7 +283,7 @@ impl Logic for Originator {
             self.arbiter.request[q].next = self.requests_in[q].valid.val();
         }
         self.take_slot_ok.next = self.batches.can_open.val()
-            && (!(self.enabled.val() && self.configured.val())
+            && (!(self.settings.val().enabled && self.settings.val().configured)
                 || ((!self.out_valid.q.val() || self.reqs_out.ready.val())
                     && !self.batches.resend_valid.val()));
         self.can_take.next = ((self.open_n.q.val() != self.batch_full.val())
@@ -385,9 +367,9 @@ impl Logic for Originator {
             || ((self.send_closed.val() || self.send_open.val()) && self.active.val())
         {
             self.out_valid.d.next = true;
-            self.out_src.d.next = self.node_id.val();
-            self.out_dst.d.next = self.primary_id.val();
-            self.out_epoch.d.next = self.epoch.val();
+            self.out_src.d.next = self.settings.val().node_id;
+            self.out_dst.d.next = self.settings.val().primary_id;
+            self.out_epoch.d.next = self.settings.val().epoch;
             if self.send_resend.val() {
                 self.out_tag.d.next = self.batches.resend_tag.val();
                 self.out_count.d.next = self.batches.resend_count.val();
@@ -414,11 +396,11 @@ impl Logic for Originator {
         self.batches.soft_reset.next = self.soft_reset.val();
         // From the ports, not from `active`: statements that share a local are one unit
         // for Verilator's ordering, and `active` also meets `resend_valid` above.
-        self.batches.active.next = self.enabled.val() && self.configured.val();
-        self.batches.epoch.next = self.epoch.val();
-        self.batches.node_id.next = self.node_id.val();
-        self.batches.request_timeout.next = self.request_timeout.val();
-        self.batches.max_retries.next = self.max_retries.val();
+        self.batches.active.next = self.settings.val().enabled && self.settings.val().configured;
+        self.batches.epoch.next = self.settings.val().epoch;
+        self.batches.node_id.next = self.settings.val().node_id;
+        self.batches.request_timeout.next = self.settings.val().request_timeout;
+        self.batches.max_retries.next = self.settings.val().max_retries;
         self.batches.open.next = self.send_closed.val() || self.send_open.val();
         self.batches.open_n.next = self.batch_n.val();
         self.batches.open_total.next = self.batch_total.val();
@@ -488,14 +470,34 @@ impl Logic for Originator {
         );
 
         // Statistics.
-        self.req_tx.next = self.req_tx_pulse.q.val();
-        self.retries.next = self.batches.retries.val();
-        self.timeouts.next = self.splitter.timeouts.val();
-        self.rsp_rx.next = self.batches.rsp_rx.val();
-        self.nack_rx.next = self.batches.nack_rx.val();
-        self.drop_dup_rsp.next = self.batches.drop_dup_rsp.val();
-        self.drop_epoch.next = self.batches.drop_epoch.val();
+        self.events.next.req_tx = self.req_tx_pulse.q.val();
+        self.events.next.retries = self.batches.retries.val();
+        self.events.next.timeouts = self.splitter.timeouts.val();
+        self.events.next.rsp_rx = self.batches.rsp_rx.val();
+        self.events.next.nack_rx = self.batches.nack_rx.val();
+        self.events.next.drop_dup_rsp = self.batches.drop_dup_rsp.val();
+        self.events.next.drop_epoch = self.batches.drop_epoch.val();
     }
+}
+
+/// One-cycle pulses, one per event, for the statistics counters.
+#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
+pub struct OriginatorEvents {
+    /// Pulse: a REQ frame was sent (re-sends included; STAT_REQ_TX).
+    pub req_tx: Bit,
+    /// Pulse: a REQ frame was re-sent (STAT_RETRIES).
+    pub retries: Bit,
+    /// Pulse: a request completed with Timeout (STAT_TIMEOUTS).
+    pub timeouts: Bit,
+    /// Pulse: an RSP was accepted (STAT_RSP_RX).
+    pub rsp_rx: Bit,
+    /// Pulse: a NACK was accepted (STAT_NACK_RX).
+    pub nack_rx: Bit,
+    /// Pulse: an RSP/NACK was dropped, its tag not outstanding or its generation old
+    /// (STAT_DROP_DUP_RSP).
+    pub drop_dup_rsp: Bit,
+    /// Pulse: an RSP/NACK was dropped for another epoch (STAT_DROP_EPOCH, I4).
+    pub drop_epoch: Bit,
 }
 
 #[cfg(test)]

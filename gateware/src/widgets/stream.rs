@@ -23,7 +23,7 @@
 //! **Port naming.** A block names a stream port after what flows and the direction:
 //! `frames_in`/`frames_out`, or after the peer where a block has several of the same
 //! kind (`from_engine`, `to_x`). The signals inside are always `data`, `valid`, `ready`,
-//! so in Verilog a port reads `engine$frames_out$valid`. (`input` and `output` are
+//! so in Verilog a port reads `engine$frames_out$valid`. (`input`, `output` and `config` are
 //! Verilog keywords, which rust-hdl refuses as names.)
 
 use rust_hdl::prelude::*;

@@ -407,11 +407,11 @@ fn run(setup: Setup) -> Obs {
                 } else {
                     fresh = true;
                 }
-                ob.stats.req_accepted += x.req_accepted.val() as u64;
-                ob.stats.fwd_stored += x.fwd_stored.val() as u64;
-                ob.stats.nack_tx += x.nack_tx.val() as u64;
-                ob.stats.drop_epoch += x.drop_epoch.val() as u64;
-                ob.stats.drop_other += x.drop_other.val() as u64;
+                ob.stats.req_accepted += x.events.val().req_accepted as u64;
+                ob.stats.fwd_stored += x.events.val().fwd_stored as u64;
+                ob.stats.nack_tx += x.events.val().nack_tx as u64;
+                ob.stats.drop_epoch += x.events.val().drop_epoch as u64;
+                ob.stats.drop_other += x.events.val().drop_other as u64;
                 covered_before = covered_before.max(mirrored);
                 cycle += 1;
                 if cycle > s.max_cycles {

@@ -117,24 +117,24 @@ fn run(inputs: Vec<In>) -> Vec<Out> {
         x.node_id.next = (NODE as u64).into();
         for i in &inputs {
             x.tick.next = i.tick;
-            x.epoch.next = (i.epoch as u64).into();
-            x.primary_id.next = (i.primary as u64).into();
-            x.configured.next = i.configured;
-            x.quorum.next = (i.quorum as u64).into();
-            x.new_epoch.next = i.new_epoch;
+            x.status.next.epoch = (i.epoch as u64).into();
+            x.status.next.primary_id = (i.primary as u64).into();
+            x.status.next.configured = i.configured;
+            x.status.next.quorum = (i.quorum as u64).into();
+            x.status.next.new_epoch = i.new_epoch;
             x.lease_period.next = (i.lease_period as u64).into();
             x.hold_period.next = (i.hold_period as u64).into();
             let hb = |h: Option<(u8, u32, u64)>| h.unwrap_or_default();
             let (nx, ex, vx) = hb(i.hb[0]);
             let (ny, ey, vy) = hb(i.hb[1]);
-            x.hb_x.next = i.hb[0].is_some();
-            x.hb_x_node.next = (nx as u64).into();
-            x.hb_x_epoch.next = (ex as u64).into();
-            x.hb_x_heard.next = vx.into();
-            x.hb_y.next = i.hb[1].is_some();
-            x.hb_y_node.next = (ny as u64).into();
-            x.hb_y_epoch.next = (ey as u64).into();
-            x.hb_y_heard.next = vy.into();
+            x.heartbeat_x.next.valid = i.hb[0].is_some();
+            x.heartbeat_x.next.node = (nx as u64).into();
+            x.heartbeat_x.next.epoch = (ex as u64).into();
+            x.heartbeat_x.next.heard = vx.into();
+            x.heartbeat_y.next.valid = i.hb[1].is_some();
+            x.heartbeat_y.next.node = (ny as u64).into();
+            x.heartbeat_y.next.epoch = (ey as u64).into();
+            x.heartbeat_y.next.heard = vy.into();
             wait_clock_false!(ep, clock, x);
             o.lock().unwrap().push(Out {
                 lease: x.lease.val().to_u64() as u32,

@@ -52,8 +52,8 @@ fn check(steps: Vec<Step>) {
         for s in steps.iter() {
             x.tick.next = s.tick;
             x.misses.next = (s.misses as u64).into();
-            x.heard.next = s.heard.is_some();
-            x.heard_node.next = (s.heard.unwrap_or(0) as u64).into();
+            x.heartbeat.next.valid = s.heard.is_some();
+            x.heartbeat.next.node = (s.heard.unwrap_or(0) as u64).into();
             x.link_up.next = s.link_up;
             let want = model.live(s.misses, s.link_up);
             model.step(s);

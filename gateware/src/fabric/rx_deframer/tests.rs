@@ -84,29 +84,29 @@ fn run(frames: Vec<Beats>, gaps: Vec<usize>, node: u8) -> Vec<Outcome> {
             wait_clock_false!(sim, clock, x);
             sim_assert!(sim, x.beats_in.ready.val(), x);
             let pulses = [
-                x.good.val(),
-                x.drop_length.val(),
-                x.drop_fcs.val(),
-                x.drop_foreign.val(),
-                x.drop_version.val(),
-                x.drop_type.val(),
-                x.drop_dest.val(),
+                x.events.val().good,
+                x.events.val().drop_length,
+                x.events.val().drop_fcs,
+                x.events.val().drop_foreign,
+                x.events.val().drop_version,
+                x.events.val().drop_type,
+                x.events.val().drop_dest,
             ];
             sim_assert!(sim, pulses.iter().filter(|p| **p).count() <= 1, x);
-            sim_assert_eq!(sim, x.frames_out.valid.val(), x.good.val(), x);
-            let outcome = if x.good.val() {
+            sim_assert_eq!(sim, x.frames_out.valid.val(), x.events.val().good, x);
+            let outcome = if x.events.val().good {
                 x.frames_out.data.val().to_frame().map(Outcome::Good)
-            } else if x.drop_length.val() {
+            } else if x.events.val().drop_length {
                 Some(Outcome::Length)
-            } else if x.drop_fcs.val() {
+            } else if x.events.val().drop_fcs {
                 Some(Outcome::Fcs)
-            } else if x.drop_foreign.val() {
+            } else if x.events.val().drop_foreign {
                 Some(Outcome::Foreign)
-            } else if x.drop_version.val() {
+            } else if x.events.val().drop_version {
                 Some(Outcome::Version)
-            } else if x.drop_type.val() {
+            } else if x.events.val().drop_type {
                 Some(Outcome::Type)
-            } else if x.drop_dest.val() {
+            } else if x.events.val().drop_dest {
                 Some(Outcome::Dest)
             } else {
                 None

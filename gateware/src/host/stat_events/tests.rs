@@ -1,4 +1,7 @@
 use super::*;
+use crate::engine::sequence_engine::EngineEvents;
+use crate::fabric::rx_deframer::RxEvents;
+use crate::originator::originator::OriginatorEvents;
 use rand::{Rng, SeedableRng};
 
 /// Every event alone increments exactly its counter by one, and events of one counter
@@ -9,83 +12,85 @@ fn each_event_counts_once_in_its_named_counter() {
     uut.connect_all();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for _ in 0..2000 {
-        let ev = StatEvents {
-            doorbells: rng.gen_bool(0.2),
-            drop_doorbell: rng.gen_bool(0.2),
-            completions: rng.gen_bool(0.2),
-            req_tx: rng.gen_bool(0.2),
-            req_accepted: rng.gen_bool(0.2),
-            fwd_stored: rng.gen_bool(0.2),
-            rsp_rx: rng.gen_bool(0.2),
-            nack_tx: rng.gen_bool(0.2),
-            nack_rx: rng.gen_bool(0.2),
-            retries: rng.gen_bool(0.2),
-            timeouts: rng.gen_bool(0.2),
-            drop_dup_rsp: rng.gen_bool(0.2),
-            tx_x: rng.gen_bool(0.2),
-            tx_y: rng.gen_bool(0.2),
-            rx_x: rng.gen_bool(0.2),
-            rx_y: rng.gen_bool(0.2),
-            alternate_x: rng.gen_bool(0.2),
-            alternate_y: rng.gen_bool(0.2),
-            overflow_x: rng.gen_bool(0.2),
-            overflow_y: rng.gen_bool(0.2),
-            drop_epoch_engine: rng.gen_bool(0.2),
-            drop_epoch_originator: rng.gen_bool(0.2),
-            drop_other_engine: rng.gen_bool(0.2),
-            drop_fcs_x: rng.gen_bool(0.2),
-            drop_fcs_y: rng.gen_bool(0.2),
-            drop_length_x: rng.gen_bool(0.2),
-            drop_length_y: rng.gen_bool(0.2),
-            drop_foreign_x: rng.gen_bool(0.2),
-            drop_foreign_y: rng.gen_bool(0.2),
-            drop_version_x: rng.gen_bool(0.2),
-            drop_version_y: rng.gen_bool(0.2),
-            drop_dest_x: rng.gen_bool(0.2),
-            drop_dest_y: rng.gen_bool(0.2),
-            drop_type_x: rng.gen_bool(0.2),
-            drop_type_y: rng.gen_bool(0.2),
+        let mut b = || rng.gen_bool(0.2);
+        let engine = EngineEvents {
+            req_accepted: b(),
+            fwd_stored: b(),
+            nack_tx: b(),
+            drop_epoch: b(),
+            drop_other: b(),
         };
-        uut.events.next = ev;
+        let originator = OriginatorEvents {
+            req_tx: b(),
+            retries: b(),
+            timeouts: b(),
+            rsp_rx: b(),
+            nack_rx: b(),
+            drop_dup_rsp: b(),
+            drop_epoch: b(),
+        };
+        let mut rx = || RxEvents {
+            good: b(),
+            drop_length: b(),
+            drop_fcs: b(),
+            drop_foreign: b(),
+            drop_version: b(),
+            drop_type: b(),
+            drop_dest: b(),
+            overflow: b(),
+        };
+        let (rx_x, rx_y) = (rx(), rx());
+        let host = [b(), b(), b(), b(), b(), b(), b()];
+        uut.engine.next = engine;
+        uut.originator.next = originator;
+        uut.rx_x.next = rx_x;
+        uut.rx_y.next = rx_y;
+        uut.doorbells.next = host[0];
+        uut.drop_doorbell.next = host[1];
+        uut.completions.next = host[2];
+        uut.tx_x.next = host[3];
+        uut.tx_y.next = host[4];
+        uut.alternate_x.next = host[5];
+        uut.alternate_y.next = host[6];
         assert!(simulate(&mut uut, 10));
         let n = |xs: &[Bit]| xs.iter().filter(|b| **b).count() as u64;
         let expect: Vec<(usize, u64)> = vec![
-            (stat::DOORBELLS, n(&[ev.doorbells])),
-            (stat::DROP_DOORBELL, n(&[ev.drop_doorbell])),
-            (stat::COMPLETIONS, n(&[ev.completions])),
-            (stat::REQ_TX, n(&[ev.req_tx])),
-            (stat::REQ_ACCEPTED, n(&[ev.req_accepted])),
-            (stat::FWD_STORED, n(&[ev.fwd_stored])),
-            (stat::RSP_RX, n(&[ev.rsp_rx])),
-            (stat::NACK_TX, n(&[ev.nack_tx])),
-            (stat::NACK_RX, n(&[ev.nack_rx])),
-            (stat::RETRIES, n(&[ev.retries])),
-            (stat::TIMEOUTS, n(&[ev.timeouts])),
-            (stat::DROP_DUP_RSP, n(&[ev.drop_dup_rsp])),
-            (stat::TX_X, n(&[ev.tx_x])),
-            (stat::TX_Y, n(&[ev.tx_y])),
-            (stat::RX_X, n(&[ev.rx_x])),
-            (stat::RX_Y, n(&[ev.rx_y])),
-            (stat::TX_ALT_PLANE, n(&[ev.alternate_x, ev.alternate_y])),
-            (stat::RX_OVERFLOW, n(&[ev.overflow_x, ev.overflow_y])),
-            (stat::DROP_FCS, n(&[ev.drop_fcs_x, ev.drop_fcs_y])),
-            (stat::DROP_LENGTH, n(&[ev.drop_length_x, ev.drop_length_y])),
+            (stat::DOORBELLS, n(&[host[0]])),
+            (stat::DROP_DOORBELL, n(&[host[1]])),
+            (stat::COMPLETIONS, n(&[host[2]])),
+            (stat::REQ_TX, n(&[originator.req_tx])),
+            (stat::REQ_ACCEPTED, n(&[engine.req_accepted])),
+            (stat::FWD_STORED, n(&[engine.fwd_stored])),
+            (stat::RSP_RX, n(&[originator.rsp_rx])),
+            (stat::NACK_TX, n(&[engine.nack_tx])),
+            (stat::NACK_RX, n(&[originator.nack_rx])),
+            (stat::RETRIES, n(&[originator.retries])),
+            (stat::TIMEOUTS, n(&[originator.timeouts])),
+            (stat::DROP_DUP_RSP, n(&[originator.drop_dup_rsp])),
+            (stat::TX_X, n(&[host[3]])),
+            (stat::TX_Y, n(&[host[4]])),
+            (stat::RX_X, n(&[rx_x.good])),
+            (stat::RX_Y, n(&[rx_y.good])),
+            (stat::TX_ALT_PLANE, n(&[host[5], host[6]])),
+            (stat::RX_OVERFLOW, n(&[rx_x.overflow, rx_y.overflow])),
+            (stat::DROP_FCS, n(&[rx_x.drop_fcs, rx_y.drop_fcs])),
+            (stat::DROP_LENGTH, n(&[rx_x.drop_length, rx_y.drop_length])),
             (
                 stat::DROP_FOREIGN,
-                n(&[ev.drop_foreign_x, ev.drop_foreign_y]),
+                n(&[rx_x.drop_foreign, rx_y.drop_foreign]),
             ),
             (
                 stat::DROP_VERSION,
-                n(&[ev.drop_version_x, ev.drop_version_y]),
+                n(&[rx_x.drop_version, rx_y.drop_version]),
             ),
-            (stat::DROP_DEST, n(&[ev.drop_dest_x, ev.drop_dest_y])),
+            (stat::DROP_DEST, n(&[rx_x.drop_dest, rx_y.drop_dest])),
             (
                 stat::DROP_EPOCH,
-                n(&[ev.drop_epoch_engine, ev.drop_epoch_originator]),
+                n(&[engine.drop_epoch, originator.drop_epoch]),
             ),
             (
                 stat::DROP_TYPE,
-                n(&[ev.drop_type_x, ev.drop_type_y, ev.drop_other_engine]),
+                n(&[rx_x.drop_type, rx_y.drop_type, engine.drop_other]),
             ),
             (stat::DROP_REGISTER, 0),
         ];

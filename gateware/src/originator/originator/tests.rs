@@ -164,13 +164,13 @@ fn run(sc: Scenario) -> Trace {
         let mut received = 0usize;
         let mut inject: VecDeque<(u64, Frame)> = sc.inject.iter().copied().collect();
         let mut done_at: Option<u64> = None;
-        x.node_id.next = (NODE as u64).into();
-        x.primary_id.next = (PRIMARY as u64).into();
-        x.epoch.next = (EPOCH as u64).into();
-        x.enabled.next = sc.enabled;
-        x.configured.next = sc.configured;
-        x.request_timeout.next = (sc.timeout as u64).into();
-        x.max_retries.next = (sc.max_retries as u64).into();
+        x.settings.next.node_id = (NODE as u64).into();
+        x.settings.next.primary_id = (PRIMARY as u64).into();
+        x.settings.next.epoch = (EPOCH as u64).into();
+        x.settings.next.enabled = sc.enabled;
+        x.settings.next.configured = sc.configured;
+        x.settings.next.request_timeout = (sc.timeout as u64).into();
+        x.settings.next.max_retries = (sc.max_retries as u64).into();
         for cycle in 0..sc.max_cycles {
             wait_clock_false!(sim, clock, x);
             // Drive this cycle's inputs.
@@ -268,13 +268,13 @@ fn run(sc: Scenario) -> Trace {
             }
             // Statistics pulses (registered: they report the previous clock's events).
             let s = &mut t.stats;
-            s.req_tx += x.req_tx.val() as usize;
-            s.retries += x.retries.val() as usize;
-            s.timeouts += x.timeouts.val() as usize;
-            s.rsp_rx += x.rsp_rx.val() as usize;
-            s.nack_rx += x.nack_rx.val() as usize;
-            s.drop_dup_rsp += x.drop_dup_rsp.val() as usize;
-            s.drop_epoch += x.drop_epoch.val() as usize;
+            s.req_tx += x.events.val().req_tx as usize;
+            s.retries += x.events.val().retries as usize;
+            s.timeouts += x.events.val().timeouts as usize;
+            s.rsp_rx += x.events.val().rsp_rx as usize;
+            s.nack_rx += x.events.val().nack_rx as usize;
+            s.drop_dup_rsp += x.events.val().drop_dup_rsp as usize;
+            s.drop_epoch += x.events.val().drop_epoch as usize;
 
             wait_clock_true!(sim, clock, x);
             t.cycles = cycle + 1;

@@ -5,7 +5,8 @@
 //! Writes are decoded in the cycle of the MMIO strobe; reads are answered from the
 //! register file's stage-1 address (see [`super::RegFile`] for the read pipeline).
 
-use super::words::{flag_bit, QueueStatusWord, Word32};
+use super::words::{flag_bit, QueueStatusWord};
+use crate::widgets::ZeroExtend;
 use rust_hdl::prelude::*;
 use seqfab_contract::regs::{self, QueueControl};
 
@@ -65,7 +66,7 @@ pub struct QueueRegs {
     ring_reset_r: DFF<bool>,
     db_valid_r: DFF<bool>,
     w_status: Signal<Local, QueueStatusWord>,
-    w_overflows: Signal<Local, Word32>,
+    w_overflows: ZeroExtend<32, 64>,
     a_base: Constant<Bits<32>>,
     a_log2: Constant<Bits<32>>,
     a_control: Constant<Bits<32>>,
@@ -81,7 +82,6 @@ pub struct QueueRegs {
     bit_irq_arm: Constant<Bits<6>>,
     zero_status: Constant<QueueStatusWord>,
     zero_word: Constant<Bits<64>>,
-    zero32: Constant<Word32>,
     zero_count: Constant<Bits<32>>,
     one: Constant<Bits<32>>,
 }
@@ -161,7 +161,6 @@ impl QueueRegs {
             bit_irq_arm: bit(QueueControl::IRQ_ARM),
             zero_status: Constant::new(QueueStatusWord::default()),
             zero_word: Constant::new(0u64.into()),
-            zero32: Constant::new(Word32::default()),
             zero_count: Constant::new(0u64.into()),
             one: Constant::new(1u64.into()),
         }
@@ -222,8 +221,7 @@ impl Logic for QueueRegs {
         self.w_status.next.fill = self.fill.val();
         self.w_status.next.full = self.full.val();
         self.w_status.next.produced = self.produced.val();
-        self.w_overflows.next = self.zero32.val();
-        self.w_overflows.next.value = self.overflows.q.val();
+        self.w_overflows.narrow.next = self.overflows.q.val();
         self.rd_hit.next = true;
         if self.rd_addr.val() == self.a_base.val() {
             self.rd_word.next = self.base.q.val();
@@ -234,7 +232,7 @@ impl Logic for QueueRegs {
         } else if self.rd_addr.val() == self.a_status.val() {
             self.rd_word.next = self.w_status.val().into();
         } else if self.rd_addr.val() == self.a_overflows.val() {
-            self.rd_word.next = self.w_overflows.val().into();
+            self.rd_word.next = self.w_overflows.wide.val();
         } else {
             self.rd_hit.next = false;
             self.rd_word.next = self.zero_word.val();

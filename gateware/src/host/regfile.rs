@@ -19,11 +19,11 @@ use super::queue_regs::QueueRegs;
 use super::stat;
 use super::stat_counter::StatCounter;
 use super::words::{
-    check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord, Word32, Word8,
+    check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord,
 };
 use crate::engine::EngineStatus;
 use crate::frame::FrameFields;
-use crate::widgets::{StreamSink, StreamSource};
+use crate::widgets::{StreamSink, StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::doorbell::RESERVED_MASK;
 use seqfab_contract::limits::{MAX_COUNT, QUEUES};
@@ -248,21 +248,19 @@ pub struct RegFile {
     rx: DFF<FrameFields>,
     rx_seq: DFF<Bits<64>>,
     w_status: Signal<Local, StatusWord>,
-    w_epoch: Signal<Local, Word32>,
-    w_lease: Signal<Local, Word32>,
-    w_hold: Signal<Local, Word32>,
-    w_primary: Signal<Local, Word8>,
-    w_secondary: Signal<Local, Word8>,
+    w_epoch: ZeroExtend<32, 64>,
+    w_lease: ZeroExtend<32, 64>,
+    w_hold: ZeroExtend<32, 64>,
+    w_primary: ZeroExtend<8, 64>,
+    w_secondary: ZeroExtend<8, 64>,
     w_rx_header: Signal<Local, MgmtHeaderWord>,
-    w_rx_count: Signal<Local, Word32>,
+    w_rx_count: ZeroExtend<32, 64>,
     /// Fields of `mgmt_in` that no register shows (dst, origin, tag): named `unused` so
     /// Verilator's `-Wall` knows they are dropped on purpose.
     unused_rx_fields: Signal<Local, FrameFields>,
     /// The lease state of `status`, which the lease keeper reads and no register shows.
     unused_status_lease: Signal<Local, bool>,
     zero_status: Constant<StatusWord>,
-    zero_word32: Constant<Word32>,
-    zero_word8: Constant<Word8>,
     zero_header: Constant<MgmtHeaderWord>,
     zero64: Constant<Bits<64>>,
     one64: Constant<Bits<64>>,
@@ -410,8 +408,6 @@ impl RegFile {
             unused_status_lease: Default::default(),
             unused_rx_fields: Default::default(),
             zero_status: Constant::new(StatusWord::default()),
-            zero_word32: Constant::new(Word32::default()),
-            zero_word8: Constant::new(Word8::default()),
             zero_header: Constant::new(MgmtHeaderWord::default()),
             zero64: Constant::new(0u64.into()),
             one64: Constant::new(1u64.into()),
@@ -587,40 +583,34 @@ impl Logic for RegFile {
         self.w_status.next.secondary = self.status.val().is_secondary;
         self.w_status.next.configured = self.status.val().configured;
         self.w_status.next.lease = self.lease.val().any();
-        self.w_epoch.next = self.zero_word32.val();
-        self.w_epoch.next.value = self.status.val().epoch;
-        self.w_primary.next = self.zero_word8.val();
-        self.w_primary.next.value = self.status.val().primary_id;
-        self.w_secondary.next = self.zero_word8.val();
-        self.w_secondary.next.value = self.status.val().secondary_id;
+        self.w_epoch.narrow.next = self.status.val().epoch;
+        self.w_primary.narrow.next = self.status.val().primary_id;
+        self.w_secondary.narrow.next = self.status.val().secondary_id;
         self.w_rx_header.next = self.zero_header.val();
         self.w_rx_header.next.kind = self.rx.q.val().kind;
         self.w_rx_header.next.node = self.rx.q.val().src;
         self.w_rx_header.next.reason = self.rx.q.val().reason;
         self.w_rx_header.next.epoch = self.rx.q.val().epoch;
-        self.w_rx_count.next = self.zero_word32.val();
-        self.w_rx_count.next.value = self.rx.q.val().count;
+        self.w_rx_count.narrow.next = self.rx.q.val().count;
         self.ro_word[0].next = self.w_status.val().into();
-        self.ro_word[1].next = self.w_epoch.val().into();
-        self.ro_word[2].next = self.w_primary.val().into();
-        self.ro_word[3].next = self.w_secondary.val().into();
+        self.ro_word[1].next = self.w_epoch.wide.val();
+        self.ro_word[2].next = self.w_primary.wide.val();
+        self.ro_word[3].next = self.w_secondary.wide.val();
         self.ro_word[4].next = self.status.val().counter;
         self.ro_word[5].next = self.status.val().limit;
         self.ro_word[6].next = self.status.val().stored;
         self.ro_word[7].next = self.live_x.val();
         self.ro_word[8].next = self.live_y.val();
         self.ro_word[9].next = self.w_rx_header.val().into();
-        self.ro_word[10].next = self.w_rx_count.val().into();
+        self.ro_word[10].next = self.w_rx_count.wide.val();
         self.ro_word[11].next = self.rx.q.val().value;
         self.ro_word[12].next = self.rx.q.val().aux;
         self.ro_word[13].next = self.rx.q.val().extra;
         self.ro_word[14].next = self.rx_seq.q.val();
-        self.w_lease.next = self.zero_word32.val();
-        self.w_lease.next.value = self.lease.val();
-        self.w_hold.next = self.zero_word32.val();
-        self.w_hold.next.value = self.hold_left.val();
-        self.ro_word[15].next = self.w_lease.val().into();
-        self.ro_word[16].next = self.w_hold.val().into();
+        self.w_lease.narrow.next = self.lease.val();
+        self.w_hold.narrow.next = self.hold_left.val();
+        self.ro_word[15].next = self.w_lease.wide.val();
+        self.ro_word[16].next = self.w_hold.wide.val();
         self.ro_word[17].next = self.support.val();
         // ---- Reads: stage 1 latches the offset, stage 2 selects the word ----
         self.rd_pending.d.next = self.mmio_read.val();

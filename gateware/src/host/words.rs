@@ -1,4 +1,5 @@
-//! Register words the host port assembles from narrower fields.
+//! Register words the host port assembles from several fields. (A word that is one
+//! narrower value is a [`crate::widgets::ZeroExtend`].)
 //!
 //! rust-hdl has no concatenation operator, and `bit_cast` widening is not lint-clean
 //! (Verilator flags the mask it emits), so a read word built from fields is a
@@ -8,20 +9,6 @@
 
 use rust_hdl::prelude::*;
 use seqfab_contract::regs;
-
-/// An 8-bit register value, zero-extended to a 64-bit register word.
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-pub struct Word8 {
-    pub value: Bits<8>,
-    pub zero: Bits<56>,
-}
-
-/// A 32-bit register value, zero-extended to a 64-bit register word.
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-pub struct Word32 {
-    pub value: Bits<32>,
-    pub zero: Bits<32>,
-}
 
 /// The `STATUS` register (`regs::Status`).
 #[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
@@ -106,8 +93,6 @@ pub(crate) fn check_layouts() {
     assert_eq!(c.get_my_offset_count(), at(regs::MgmtCount::COUNT_BIT));
     assert_eq!(c.get_my_offset_tag(), at(regs::MgmtCount::TAG_BIT));
     for w in [
-        Word8::BITS,
-        Word32::BITS,
         StatusWord::BITS,
         QueueStatusWord::BITS,
         MgmtHeaderWord::BITS,

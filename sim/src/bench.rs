@@ -168,7 +168,8 @@ fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
     }
 }
 
-/// Feeds one REQ per clock into a primary's plane X for `cycles` clocks.
+/// Feeds one REQ per clock into a primary's plane X for `cycles` clocks, once it holds
+/// its lease.
 fn primary_saturation(cycles: u64) -> f64 {
     let mut rig = CardRig::new(VerilatedCard::new(), 1);
     rig.host.bring_up_solo(10);
@@ -184,8 +185,20 @@ fn primary_saturation(cycles: u64) -> f64 {
         },
     );
     rig.settle_mmio();
-    rig.run(50);
+    // Measure the sustained rate, not the start: the lease is first granted at the
+    // heartbeat timer's first tick, which can be a whole power-up period (1 000 cycles)
+    // after the CONFIG; REQs before it are answered NACK(NoLease).
+    let mut waited = 0;
+    while rig.read_reg(regs::LEASE) == 0 {
+        assert!(
+            waited < 5_000,
+            "the primary got no lease in {waited} cycles"
+        );
+        rig.run(16);
+        waited += 16;
+    }
     let before = rig.read_reg(regs::STAT_REQ_ACCEPTED);
+    let nacks_before = rig.read_reg(regs::STAT_NACK_TX);
     for k in 0..cycles {
         let mut f = Frame::new(FrameType::Req, 0, 1);
         f.origin = 0;
@@ -196,6 +209,8 @@ fn primary_saturation(cycles: u64) -> f64 {
     }
     rig.run(100);
     let accepted = rig.read_reg(regs::STAT_REQ_ACCEPTED) - before;
+    let nacks = rig.read_reg(regs::STAT_NACK_TX) - nacks_before;
+    assert_eq!(nacks, 0, "the primary NACKed REQs while holding its lease");
     accepted as f64 / cycles as f64
 }
 

@@ -1,7 +1,7 @@
 //! The card core as a [`CardModel`] in either simulator.
 //!
 //! [`VerilatedCard`] drives the Verilator model built from the card core's Verilog by
-//! `build.rs`; `seqfab_gateware::card::RustHdlCard` is the same card in rust-hdl's
+//! `build.rs`; `crate::rust_hdl_card::RustHdlCard` is the same card in rust-hdl's
 //! simulator. Both follow the [`CardModel`] stepping contract exactly, which is what the
 //! equivalence test compares.
 
@@ -151,6 +151,6 @@ pub fn make_card(kind: &ModelKind, node: usize) -> Result<Box<dyn CardModel>, cr
             }
             Box::new(card)
         }
-        Simulator::RustHdl => Box::new(seqfab_gateware::card::RustHdlCard::new()),
+        Simulator::RustHdl => Box::new(crate::rust_hdl_card::RustHdlCard::new()),
     })
 }

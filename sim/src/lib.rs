@@ -28,6 +28,7 @@ pub mod models;
 pub mod report;
 pub mod rhdl;
 pub mod run;
+pub mod rust_hdl_card;
 pub mod serve;
 pub mod stamps;
 pub use seqfab_gateware::verilog_ports;

@@ -8,8 +8,8 @@
 //! a lockstep pair; the pair feeds the cluster the Verilator outputs and compares the
 //! rust-hdl outputs with them.
 
-use seqfab_gateware::card::RustHdlCard;
 use seqfab_sim::card::VerilatedCard;
+use seqfab_sim::rust_hdl_card::RustHdlCard;
 use seqfab_testbench::cluster::{Cluster, Config};
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs};

@@ -6,5 +6,3 @@ pub mod rx_dispatch;
 pub mod tx_router;
 
 pub use card_core::{card_core_verilog, CardCore};
-pub use model::RustHdlCard;
-pub mod model;

@@ -20,6 +20,10 @@ use super::heartbeat_rx::HeartbeatRx;
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::MAX_NODES;
 
+/// Width of a node's count of silent periods (and of `LIVENESS_MISSES`): it saturates
+/// at 15.
+pub const COUNT_BITS: usize = 4;
+
 /// Liveness of up to 64 nodes on one plane; see the module doc.
 #[derive(LogicBlock)]
 pub struct LivenessTracker {
@@ -28,7 +32,7 @@ pub struct LivenessTracker {
     pub tick: Signal<In, Bit>,
     /// Threshold (the `LIVENESS_MISSES` register): a node is live while its count is below
     /// this. 0 makes no node live.
-    pub misses: Signal<In, Bits<4>>,
+    pub misses: Signal<In, Bits<COUNT_BITS>>,
     /// A heartbeat arrived on this plane (its sender's ids of 64 and above are ignored).
     /// Wins over a `tick` in the same cycle.
     pub heartbeat: Signal<In, HeartbeatRx>,
@@ -40,7 +44,7 @@ pub struct LivenessTracker {
     /// Card clock.
     pub clock: Signal<In, Clock>,
     /// Bit planes of the 64 counters (`plane[b]` bit `n` = bit `b` of node `n`'s count).
-    plane: [DFF<Bits<64>>; 4],
+    plane: [DFF<Bits<64>>; COUNT_BITS],
     /// Bit `n`: node `n` has been heard at least once. Power-up value 0: a node never
     /// heard is not live, whatever `misses` says.
     heard_ever: DFF<Bits<64>>,
@@ -51,7 +55,7 @@ pub struct LivenessTracker {
     /// All ones where the count increments this cycle (tick and not saturated).
     inc: Signal<Local, Bits<64>>,
     /// `misses` bit `b` broadcast to 64 bits.
-    threshold: [Signal<Local, Bits<64>>; 4],
+    threshold: [Signal<Local, Bits<64>>; COUNT_BITS],
     one: Constant<Bits<64>>,
     zero: Constant<Bits<64>>,
     ones: Constant<Bits<64>>,
@@ -101,7 +105,7 @@ impl Logic for LivenessTracker {
     fn update(&mut self) {
         self.unused_heartbeat.next = self.heartbeat.val();
         dff_setup!(self, clock, heard_ever, live_reg);
-        for b in 0..4 {
+        for b in 0..COUNT_BITS {
             self.plane[b].clock.next = self.clock.val();
             if self.misses.val().get_bit(b) {
                 self.threshold[b].next = self.ones.val();

@@ -114,13 +114,13 @@ pub(crate) fn ethertype_bits() -> Bits<16> {
 /// A beat (512 bits, byte 0 in bits 7:0) from wire bytes; missing bytes are zero.
 #[cfg(test)]
 pub(crate) fn beat_of(bytes: &[u8]) -> Bits<512> {
-    crate::card::model::bits_from_bytes(bytes)
+    crate::bits::bits_from_bytes(bytes)
 }
 
 /// The 64 wire bytes of a beat.
 #[cfg(test)]
 pub(crate) fn bytes_of(b: Bits<512>) -> [u8; 64] {
-    crate::card::model::bytes_from_bits(b)
+    crate::bits::bytes_from_bits(b)
 }
 
 /// A random frame: any type and field values, src/dst mostly node ids, sometimes 0xFF.

@@ -12,7 +12,7 @@
 //! receives nothing and hears nobody.
 
 use super::heartbeat_rx::HeartbeatRx;
-use super::liveness::LivenessTracker;
+use super::liveness::{LivenessTracker, COUNT_BITS};
 use super::rx_deframer::{RxDeframer, RxEvents};
 use super::tx_framer::TxFramer;
 use crate::frame::FrameFields;
@@ -62,7 +62,7 @@ pub struct FabricPlane {
     pub frames_out: StreamSource<FrameFields>,
     /// Heartbeat period tick and the `LIVENESS_MISSES` threshold.
     pub tick: Signal<In, Bit>,
-    pub misses: Signal<In, Bits<4>>,
+    pub misses: Signal<In, Bits<COUNT_BITS>>,
     /// A heartbeat received on this plane (from the receive dispatch).
     pub heartbeat: Signal<In, HeartbeatRx>,
     /// The link is up and the plane enabled.

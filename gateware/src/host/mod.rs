@@ -40,5 +40,5 @@ pub use stat_counter::StatCounter;
 /// The bytes host memory receives from a 256-bit DMA beat (byte 0 in bits 7:0).
 #[cfg(test)]
 pub(crate) fn beat_bytes(data: rust_hdl::prelude::Bits<256>) -> [u8; 32] {
-    crate::card::model::bytes_from_bits(data)
+    crate::bits::bytes_from_bits(data)
 }

@@ -18,9 +18,7 @@
 use super::queue_regs::QueueRegs;
 use super::stat;
 use super::stat_counter::StatCounter;
-use super::words::{
-    check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord,
-};
+use super::words::{check_layouts, flag_bit, MgmtCountWord, MgmtHeaderWord, StatusWord};
 use crate::engine::EngineStatus;
 use crate::frame::FrameFields;
 use crate::widgets::{StreamSink, StreamSource, ZeroExtend};

@@ -5,7 +5,7 @@ use seqfab_contract::frame::{Frame, FrameType, FCS_COVERED_BYTES};
 
 /// The 480-bit input for the first 60 bytes of `bytes`.
 fn bits_of(bytes: &[u8]) -> Bits<480> {
-    crate::card::model::bits_from_bytes(&bytes[..FCS_COVERED_BYTES])
+    crate::bits::bits_from_bytes(&bytes[..FCS_COVERED_BYTES])
 }
 
 /// Vectors: random messages, all zeros, all ones, single bits and real frames.

@@ -6,11 +6,11 @@
 //! with the clock low, read the outputs (the pre-edge values the [`CardModel`] contract
 //! asks for), raise the clock and settle again.
 
-use super::CardCore;
 use rust_hdl::prelude::*;
-use seqfab_testbench::pins::{
-    bytes_from_words, words_from_bytes, CardInputs, CardModel, CardOutputs, MacIn, MacOut,
-};
+use seqfab_gateware::bits::{bits_from_bytes, bytes_from_bits};
+use seqfab_gateware::card::CardCore;
+use seqfab_gateware::fabric::plane::FabricPort;
+use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
 
 /// Passes through `simulate` allowed for the logic to settle.
 const SETTLE_ITERATIONS: usize = 200;
@@ -38,32 +38,7 @@ impl RustHdlCard {
     }
 }
 
-/// The widest port, a 512-bit fabric beat, in 64-bit words.
-const MAX_PORT_WORDS: usize = 8;
-
-/// Bytes (byte 0 in bits 7:0; at most a 512-bit beat's 64) to a bit vector, through the
-/// testbench's one byte/word conversion.
-pub fn bits_from_bytes<const N: usize>(bytes: &[u8]) -> Bits<N> {
-    assert!(bytes.len() <= MAX_PORT_WORDS * 8 && N <= MAX_PORT_WORDS * 64);
-    let words: [u64; MAX_PORT_WORDS] = words_from_bytes(bytes);
-    words
-        .iter()
-        .take(N.div_ceil(64))
-        .enumerate()
-        .fold(Bits::<N>::default(), |out, (k, &w)| {
-            out | (Bits::<N>::from(w) << ((k * 64) as u64))
-        })
-}
-
-/// A bit vector to bytes (byte 0 from bits 7:0): the inverse of [`bits_from_bytes`].
-pub fn bytes_from_bits<const N: usize, const B: usize>(bits: Bits<N>) -> [u8; B] {
-    let words: Vec<u64> = (0..B.div_ceil(8))
-        .map(|k| (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64())
-        .collect();
-    bytes_from_words(&words)
-}
-
-fn drive_mac(port: &mut crate::fabric::plane::FabricPort, m: &MacIn) {
+fn drive_mac(port: &mut FabricPort, m: &MacIn) {
     port.rx_data.next = bits_from_bytes(&m.rx_data);
     port.rx_valid.next = m.rx_valid;
     port.rx_last.next = m.rx_last;
@@ -72,7 +47,7 @@ fn drive_mac(port: &mut crate::fabric::plane::FabricPort, m: &MacIn) {
     port.link_up.next = m.link_up;
 }
 
-fn sample_mac(port: &crate::fabric::plane::FabricPort) -> MacOut {
+fn sample_mac(port: &FabricPort) -> MacOut {
     MacOut {
         tx_data: bytes_from_bits(port.tx_data.val()),
         tx_valid: port.tx_valid.val(),

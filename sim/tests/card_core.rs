@@ -6,7 +6,7 @@ use seqfab_contract::frame::{Frame, FrameType, FRAME_BYTES};
 use seqfab_contract::lease::{quorum, LeaseTiming};
 use seqfab_contract::regs;
 use seqfab_contract::ring::Status;
-use seqfab_gateware::card::RustHdlCard;
+use seqfab_sim::rust_hdl_card::RustHdlCard;
 use seqfab_testbench::checker::{check, CheckOptions};
 use seqfab_testbench::cluster::{Cluster, Config};
 use seqfab_testbench::fabric::Plane;

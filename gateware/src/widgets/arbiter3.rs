@@ -76,3 +76,6 @@ impl Logic for Arbiter3 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,8 +16,8 @@ fn grants_the_first_requester_from_the_pointer_and_rotates() {
         let busy = step >= 1500;
         let req: [bool; 3] = std::array::from_fn(|_| busy || rng.gen_bool(0.5));
         let take = busy || rng.gen_bool(0.7);
-        for i in 0..3 {
-            uut.request[i].next = req[i];
+        for (port, r) in uut.request.iter_mut().zip(req) {
+            port.next = r;
         }
         uut.take.next = take;
         uut.clock.next = Clock { clk: false };

@@ -14,6 +14,7 @@ use seqfab_testbench::fabric::{FrameBytes, Plane, PlaneStats};
 use seqfab_testbench::history::History;
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::pins::CardModel;
+use seqfab_testbench::ContractError;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -131,7 +132,8 @@ pub struct RunResult {
     pub summary: Summary,
     pub history: History,
     pub violations: Vec<Violation>,
-    pub errors: Vec<String>,
+    /// Port and ring contract breaches seen while stepping.
+    pub errors: Vec<ContractError>,
     pub manager: ManagerLog,
     pub planes: [PlaneStats; 2],
     pub captures: [Vec<(u64, FrameBytes)>; 2],

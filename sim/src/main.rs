@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use seqfab_sim::bench;
-use seqfab_sim::card::{ModelKind, Simulator, VerilatedCard};
+use seqfab_sim::card::{CardKind, Simulator, VerilatedCard};
 use seqfab_sim::faults;
 use seqfab_sim::report;
 use seqfab_sim::run::{run, run_with, RunOptions};
@@ -113,11 +113,11 @@ impl FabricArgs {
         Ok(())
     }
 
-    fn kind(&self, vcd: Option<PathBuf>) -> Result<ModelKind> {
+    fn kind(&self, vcd: Option<PathBuf>) -> Result<CardKind> {
         if vcd.is_some() && self.model != Simulator::Verilator {
             bail!("--vcd needs --model verilator");
         }
-        Ok(ModelKind {
+        Ok(CardKind {
             simulator: self.model,
             vcd,
         })
@@ -294,7 +294,7 @@ fn serve_cmd(a: ServeArgs) -> Result<bool> {
         heartbeat_period: a.heartbeat_period,
         window: RunOptions::default().window,
         cycles_per_second: a.cycles_per_second,
-        model: f.kind(None)?,
+        cards: f.kind(None)?,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

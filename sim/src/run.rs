@@ -411,7 +411,7 @@ pub fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
 /// [`run`] with cards of the chosen simulator.
 pub fn run_with(
     opts: &RunOptions,
-    kind: crate::card::ModelKind,
+    kind: crate::card::CardKind,
     progress: impl FnMut(u64, u64),
 ) -> Result<RunResult, crate::Error> {
     let mut cards = Vec::with_capacity(opts.nodes);

@@ -21,7 +21,7 @@ mod hosts;
 
 pub use hosts::{CardStatus, Status, DEAD_READ};
 
-use crate::card::{make_card, ModelKind};
+use crate::card::{make_card, CardKind};
 use crate::faults::Event;
 use anyhow::{bail, Context, Result};
 use seqfab_testbench::cluster::Cluster;
@@ -47,7 +47,8 @@ pub struct ServeOptions {
     pub heartbeat_period: u64,
     pub window: u64,
     pub cycles_per_second: Option<u64>,
-    pub model: ModelKind,
+    /// What the cards are made of (`serve` takes no `--vcd`).
+    pub cards: CardKind,
 }
 
 /// Path of card `n`'s socket in `dir`.
@@ -106,7 +107,7 @@ fn run(
 ) -> Result<()> {
     let mut cards: Vec<Box<dyn CardModel>> = Vec::with_capacity(opts.nodes);
     for n in 0..opts.nodes {
-        cards.push(make_card(&opts.model, n)?);
+        cards.push(make_card(&opts.cards, n)?);
     }
     let mut cluster = Cluster::new(cards, opts.link_latency, opts.seed);
     for p in &mut cluster.planes {

@@ -2,11 +2,12 @@
 //! (STYLE.md rule 2, Corundum's `fpga.v` / `fpga_core.v` split). A top owns the board's
 //! clock and the hard-IP boundaries (PCIe endpoint, MAC/PCS) and nothing else; the core
 //! knows no board. `constraints/<board>/` holds each board's pins and build files, and
-//! `constraints/build BOARD` runs the flow on the Verilog this crate generates.
+//! `constraints/build BOARD` runs the flow on the Verilog this crate generates;
+//! [`pin_check`] checks that the two agree.
 
 pub mod alveo;
 pub mod ecp5;
-pub mod pins;
+pub mod pin_check;
 pub mod standin;
 pub mod standin_io;
 pub mod xor_net;

@@ -167,8 +167,8 @@ struct ServeArgs {
     /// Folder for the sockets: card<N>.sock per card and control.sock.
     #[arg(long)]
     dir: PathBuf,
-    /// Run the scripted management process from node 0 (until seqfabd exists), after
-    /// bringing every card's fabric side up as its host's agent would.
+    /// Run the management library (the one `seqfabd --manager` runs) from node 0 inside
+    /// the simulator, after bringing every card's fabric side up as its host's agent would.
     #[arg(long)]
     manager: bool,
     /// Pace the simulation to at most this many clocks per second (default: free-running).

@@ -8,8 +8,8 @@
 //!
 //! A card with no client is a host whose driver is not loaded: idle, not enabled, unless
 //! `--manager` is given, when every host's stand-in agent brings the card's fabric side
-//! up (node id N, heartbeats, both planes) and the scripted management process of
-//! `seqfab_sim::manager` configures roles from node 0, so a client need only bring its
+//! up (node id N, heartbeats, both planes) and the management library, through
+//! [`crate::manager`], configures roles from node 0, so a client need only bring its
 //! queues up. A client that disconnects, or is killed, leaves its card's fabric side
 //! running; its queues stop and its memory and eventfds are dropped. The other cards and
 //! clients do not notice.

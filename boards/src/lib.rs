@@ -1,20 +1,20 @@
 //! seqfab's board tops: one thin top per board around the board-independent card core
 //! (STYLE.md rule 2, Corundum's `fpga.v` / `fpga_core.v` split). A top owns the board's
-//! clock and the hard-IP boundaries (PCIe endpoint, MAC/PCS) and nothing else; the core
-//! knows no board. `constraints/<board>/` holds each board's pins and build files, and
-//! `constraints/build BOARD` runs the flow on the Verilog this crate generates.
+//! clock and the hard-IP boundaries (PCIe endpoint, MAC/PCS; on the ECP5, which has no
+//! open IP for them, the [`standin_boundary`]) and nothing else; the core knows no board.
+//! `constraints/<board>/` holds each board's pins and build files, and
+//! `constraints/build BOARD` runs the flow on the Verilog this crate generates;
+//! [`pin_check`] checks that the two agree.
 
 pub mod alveo;
 pub mod ecp5;
-pub mod pins;
-pub mod standin;
-pub mod standin_io;
-pub mod xor_net;
+pub mod pin_check;
+pub mod standin_boundary;
+pub mod xor_fold;
 
 use rust_hdl::prelude::*;
 
-/// The card core every board top wraps. `standin::StandInCore` (same ports, a few
-/// hundred LUTs) stays available for exercising the flow quickly.
+/// The card core every board top wraps.
 pub type Core = seqfab_gateware::card::CardCore;
 
 /// The core instance the board tops embed.
@@ -58,8 +58,8 @@ pub const BOARDS: &[Board] = &[
                 // The stand-in boundary alone, synthesised separately so the report can
                 // give the core's share of the utilisation.
                 (
-                    "standin_io.v",
-                    top_verilog(standin_io::StandInBoundary::default),
+                    "standin_boundary.v",
+                    top_verilog(standin_boundary::StandInBoundary::default),
                 ),
             ]
         },

@@ -6,7 +6,7 @@
 #
 # Pins from the Alveo U200/U250 user guide (UG1289); Corundum's AU250 design uses the same.
 # Every top-level port of the generated top has a PACKAGE_PIN here, except the N legs of
-# differential pairs, which Vivado places with their P leg (boards/tests/pins.rs checks it).
+# differential pairs, which Vivado places with their P leg (boards/tests/pin_check.rs checks it).
 
 # --- Configuration -------------------------------------------------------------------------
 set_property CFGBVS GND                             [current_design]

@@ -5,7 +5,7 @@
 # 100G Ethernet) and UG1289 (Alveo U200/U250); expect to adjust IP port names and
 # configuration keys on the first real run. What IS checked here: the top's Verilog is
 # generated and synthesised by Yosys for a utilisation estimate, and every top-level port
-# has a pin in au250.xdc (constraints/build alveo-u250; boards/tests/pins.rs).
+# has a pin in au250.xdc (constraints/build alveo-u250; boards/tests/pin_check.rs).
 #
 # Usage, from the repository root, after `constraints/build alveo-u250` wrote the top:
 #   vivado -mode batch -source constraints/alveo-u250/build.tcl

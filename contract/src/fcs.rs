@@ -8,8 +8,7 @@
 //! The gateware computes the same function as a parallel XOR network derived from
 //! [`crc32`] by linearity (see `gateware::fabric::crc`), so this bytewise reference is
 //! the single definition. The derivation itself, [`fcs_columns`] and [`fcs_of_zeros`],
-//! is here too, for every XOR network that needs it (the card's `Fcs32`, the board
-//! stand-in's).
+//! is here too, for every XOR network that needs it (the card's `Fcs32`).
 
 use crate::frame::FCS_COVERED_BYTES;
 use std::sync::OnceLock;

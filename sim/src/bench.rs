@@ -125,6 +125,19 @@ pub fn failover() -> Failover {
     }
 }
 
+/// The measurements' configuration: epoch 1 with these roles, the counter at 0 and no
+/// limit in the way.
+fn first_config(primary: u8, secondary: u8, quorum: u8) -> Config {
+    Config {
+        epoch: 1,
+        primary,
+        secondary,
+        counter: Some(0),
+        limit: Some(u64::MAX),
+        quorum,
+    }
+}
+
 fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
     let mut c = Cluster::new((0..cards).map(|_| VerilatedCard::new()).collect(), 0, 1);
     c.bring_up(10, LeaseTiming::new(500, Plane::max_delay(0)));
@@ -133,17 +146,7 @@ fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
     } else {
         crate::run::initial_roles(cards)
     };
-    c.configure_all(
-        0,
-        Config {
-            epoch: 1,
-            primary: p,
-            secondary: s,
-            counter: Some(0),
-            limit: Some(u64::MAX),
-            quorum: seqfab_contract::lease::quorum(cards),
-        },
-    );
+    c.configure_all(0, first_config(p, s, seqfab_contract::lease::quorum(cards)));
     c.run(3000);
     c.wait_issuing(p as usize, 100_000)
         .expect("the primary takes its lease");
@@ -173,17 +176,7 @@ fn sim_speed(cards: usize, cycles: u64) -> SimSpeed {
 fn primary_saturation(cycles: u64) -> f64 {
     let mut rig = CardRig::new(VerilatedCard::new(), 1);
     rig.host.bring_up_solo(10);
-    rig.host.send_config(
-        1,
-        Config {
-            epoch: 1,
-            primary: 1,
-            secondary: 2,
-            counter: Some(0),
-            limit: Some(u64::MAX),
-            quorum: 1,
-        },
-    );
+    rig.host.send_config(1, first_config(1, 2, 1));
     rig.settle_mmio();
     // Measure the sustained rate, not the start: the lease is first granted at the
     // heartbeat timer's first tick, which can be a whole power-up period (1 000 cycles)
@@ -240,17 +233,7 @@ fn latency(requests: u64) -> LatencyBreakdown {
     for n in &mut c.nodes {
         n.host.bring_up_solo(10);
     }
-    c.configure_all(
-        0,
-        Config {
-            epoch: 1,
-            primary: 1,
-            secondary: 2,
-            counter: Some(0),
-            limit: Some(u64::MAX),
-            quorum: 1,
-        },
-    );
+    c.configure_all(0, first_config(1, 2, 1));
     c.run(500);
     for p in &mut c.planes {
         p.capture = Some(Vec::new());

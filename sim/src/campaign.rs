@@ -145,9 +145,7 @@ impl Outcome {
     pub fn of(s: &Schedule, r: &RunResult) -> Outcome {
         let mut violations = BTreeMap::new();
         for v in &r.violations {
-            let text = v.to_string();
-            let inv = text.split_whitespace().next().unwrap_or("?").to_string();
-            *violations.entry(inv).or_insert(0) += 1;
+            *violations.entry(v.invariant().to_string()).or_insert(0) += 1;
         }
         Outcome {
             index: s.index,

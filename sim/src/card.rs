@@ -20,10 +20,10 @@ pub enum Simulator {
     RustHdl,
 }
 
-/// The cards a cluster is built from: the simulator, and for Verilator an optional VCD
-/// trace of node 0's card.
+/// What a cluster's cards are made of: the simulator, and for Verilator an optional VCD
+/// trace of node 0's card ([`make_card`] makes one).
 #[derive(Clone, Debug)]
-pub struct ModelKind {
+pub struct CardKind {
     pub simulator: Simulator,
     /// Trace node 0's card here (Verilator only: rust-hdl's simulator writes no VCD, and
     /// the command line refuses `--vcd` with it).
@@ -142,7 +142,7 @@ impl CardModel for VerilatedCard {
 }
 
 /// A card of the chosen kind, boxed so a cluster can hold either.
-pub fn make_card(kind: &ModelKind, node: usize) -> Result<Box<dyn CardModel>, crate::Error> {
+pub fn make_card(kind: &CardKind, node: usize) -> Result<Box<dyn CardModel>, crate::Error> {
     Ok(match kind.simulator {
         Simulator::Verilator => {
             let mut card = VerilatedCard::new();

@@ -83,18 +83,7 @@ impl RawModel {
     /// port needs.
     pub(crate) fn set(&mut self, port: usize, words: &[u64]) {
         let info = &self.ports[port];
-        assert!(
-            info.dir == crate::Dir::In,
-            "port `{}` is not an input",
-            info.name
-        );
-        assert_eq!(
-            words.len(),
-            info.words(),
-            "port `{}` takes {} words",
-            info.name,
-            info.words()
-        );
+        info.check_set(words.len());
         // SAFETY: `handle` is live and exclusively ours (`&mut self`); `port` indexes the
         // shim's table (its length was checked against `ports` in `new`); the shim reads
         // exactly `info.words()` words from the pointer, which `words` provides.
@@ -107,13 +96,7 @@ impl RawModel {
     /// If `port` is out of range or `out` is not exactly as long as the port needs.
     pub(crate) fn get(&self, port: usize, out: &mut [u64]) {
         let info = &self.ports[port];
-        assert_eq!(
-            out.len(),
-            info.words(),
-            "port `{}` gives {} words",
-            info.name,
-            info.words()
-        );
+        info.check_get(out.len());
         // SAFETY: `handle` is live; `get` only reads the model (shared access is enough);
         // the shim writes exactly `info.words()` words, which `out` has room for.
         unsafe { (self.vt.get)(self.handle.as_ptr(), port as u32, out.as_mut_ptr()) }

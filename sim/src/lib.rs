@@ -6,12 +6,12 @@
 //!   typed port accessors generated from the design's port list.
 //! - [`card`]: the card core as a testbench `CardModel` in either simulator
 //!   ([`card::VerilatedCard`] over `models::card`, or rust-hdl's), chosen by
-//!   [`card::Simulator`].
+//!   [`card::CardKind`].
 //! - [`CycleSim`]: the one interface both simulators offer (ports by index or name, whole
 //!   clock cycles); [`RhdlSim`] steps a rust-hdl design from a plain loop.
 //! - [`equiv::run_lockstep`]: the equivalence harness.
-//! - [`verilog_ports`]: the port-list reader used by the build script (the gateware's,
-//!   re-exported).
+//! - [`run`], [`campaign`], [`bench`], [`serve`]: what the `seqfab-sim` commands do
+//!   with clusters of those cards.
 //!
 //! Why a shim of our own instead of the `verilated`/`verilator` crates, how the build works
 //! and how to add a model: `sim/README.md`.
@@ -31,11 +31,12 @@ pub mod run;
 pub mod rust_hdl_card;
 pub mod serve;
 pub mod stamps;
-pub use seqfab_gateware::verilog_ports;
 
 pub use error::{Error, Mismatch, PortDiff};
 pub use rhdl::{PortValue, RhdlPorts, RhdlSim};
-pub use verilog_ports::Dir;
+/// A port's direction, as the gateware's Verilog port reader gives it (the build script
+/// generates the port tables with it).
+pub use seqfab_gateware::verilog_ports::Dir;
 
 /// One port of a cycle simulator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,38 @@ impl PortInfo {
     /// Number of 64-bit words that carry a value of this port.
     pub const fn words(&self) -> usize {
         (self.width as usize).div_ceil(64)
+    }
+
+    /// The checks of [`CycleSim::set`], for every implementation: the port is an input
+    /// and `words` words are exactly its [`words`](Self::words).
+    ///
+    /// # Panics
+    /// Naming the port, if either does not hold.
+    #[track_caller]
+    pub(crate) fn check_set(&self, words: usize) {
+        assert!(self.dir == Dir::In, "port `{}` is not an input", self.name);
+        assert_eq!(
+            words,
+            self.words(),
+            "port `{}` takes {} words",
+            self.name,
+            self.words()
+        );
+    }
+
+    /// The check of [`CycleSim::get`]: `words` words are exactly the port's.
+    ///
+    /// # Panics
+    /// Naming the port, if not.
+    #[track_caller]
+    pub(crate) fn check_get(&self, words: usize) {
+        assert_eq!(
+            words,
+            self.words(),
+            "port `{}` gives {} words",
+            self.name,
+            self.words()
+        );
     }
 }
 

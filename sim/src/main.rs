@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use seqfab_sim::bench;
-use seqfab_sim::card::{ModelKind, Simulator, VerilatedCard};
+use seqfab_sim::card::{CardKind, Simulator, VerilatedCard};
 use seqfab_sim::faults;
 use seqfab_sim::report;
 use seqfab_sim::run::{run, run_with, RunOptions};
@@ -113,11 +113,11 @@ impl FabricArgs {
         Ok(())
     }
 
-    fn kind(&self, vcd: Option<PathBuf>) -> Result<ModelKind> {
+    fn kind(&self, vcd: Option<PathBuf>) -> Result<CardKind> {
         if vcd.is_some() && self.model != Simulator::Verilator {
             bail!("--vcd needs --model verilator");
         }
-        Ok(ModelKind {
+        Ok(CardKind {
             simulator: self.model,
             vcd,
         })
@@ -167,8 +167,8 @@ struct ServeArgs {
     /// Folder for the sockets: card<N>.sock per card and control.sock.
     #[arg(long)]
     dir: PathBuf,
-    /// Run the scripted management process from node 0 (until seqfabd exists), after
-    /// bringing every card's fabric side up as its host's agent would.
+    /// Run the management library (the one `seqfabd --manager` runs) from node 0 inside
+    /// the simulator, after bringing every card's fabric side up as its host's agent would.
     #[arg(long)]
     manager: bool,
     /// Pace the simulation to at most this many clocks per second (default: free-running).
@@ -294,7 +294,7 @@ fn serve_cmd(a: ServeArgs) -> Result<bool> {
         heartbeat_period: a.heartbeat_period,
         window: RunOptions::default().window,
         cycles_per_second: a.cycles_per_second,
-        model: f.kind(None)?,
+        cards: f.kind(None)?,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

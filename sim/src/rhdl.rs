@@ -140,16 +140,15 @@ impl<T: Block + 'static> RhdlPorts<T> {
         name: &'static str,
         f: impl Fn(&mut T) -> &mut Signal<In, V> + 'static,
     ) -> Self {
-        let width = V::BITS as u32;
-        self.ports.push(PortInfo {
+        let info = PortInfo {
             name,
-            width,
+            width: V::BITS as u32,
             dir: Dir::In,
-        });
-        let words = (width as usize).div_ceil(64);
+        };
+        self.ports.push(info);
         self.access.push(Access::In(
             Box::new(move |t: &mut T, w: &[u64]| f(t).next = V::from_words(w)),
-            vec![0; words],
+            vec![0; info.words()],
         ));
         self
     }
@@ -261,13 +260,7 @@ impl<T: Block + 'static> CycleSim for RhdlSim<T> {
 
     fn set(&mut self, port: usize, words: &[u64]) {
         let info = self.ports[port];
-        assert_eq!(
-            words.len(),
-            info.words(),
-            "port `{}` takes {} words",
-            info.name,
-            info.words()
-        );
+        info.check_set(words.len());
         match &mut self.access[port] {
             Access::In(set, last) => {
                 set(&mut self.uut, words);
@@ -280,19 +273,12 @@ impl<T: Block + 'static> CycleSim for RhdlSim<T> {
                     last[top] &= (1u64 << used) - 1;
                 }
             }
-            Access::Out(_) => panic!("port `{}` is not an input", info.name),
+            Access::Out(_) => unreachable!("`check_set` passed: port `{}` is an input", info.name),
         }
     }
 
     fn get(&self, port: usize, out: &mut [u64]) {
-        let info = &self.ports[port];
-        assert_eq!(
-            out.len(),
-            info.words(),
-            "port `{}` gives {} words",
-            info.name,
-            info.words()
-        );
+        self.ports[port].check_get(out.len());
         match &self.access[port] {
             Access::In(_, last) => out.copy_from_slice(last),
             Access::Out(get) => get(&self.uut, out),

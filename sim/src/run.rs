@@ -14,6 +14,7 @@ use seqfab_testbench::fabric::{FrameBytes, Plane, PlaneStats};
 use seqfab_testbench::history::History;
 use seqfab_testbench::host::{BatchSize, Load, Workload};
 use seqfab_testbench::pins::CardModel;
+use seqfab_testbench::ContractError;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -131,7 +132,8 @@ pub struct RunResult {
     pub summary: Summary,
     pub history: History,
     pub violations: Vec<Violation>,
-    pub errors: Vec<String>,
+    /// Port and ring contract breaches seen while stepping.
+    pub errors: Vec<ContractError>,
     pub manager: ManagerLog,
     pub planes: [PlaneStats; 2],
     pub captures: [Vec<(u64, FrameBytes)>; 2],
@@ -409,7 +411,7 @@ pub fn apply<M: CardModel>(c: &mut Cluster<M>, a: Action) {
 /// [`run`] with cards of the chosen simulator.
 pub fn run_with(
     opts: &RunOptions,
-    kind: crate::card::ModelKind,
+    kind: crate::card::CardKind,
     progress: impl FnMut(u64, u64),
 ) -> Result<RunResult, crate::Error> {
     let mut cards = Vec::with_capacity(opts.nodes);

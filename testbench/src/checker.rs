@@ -15,34 +15,62 @@
 //! Each violation names the requests involved.
 
 use crate::history::{History, RequestRecord, StoreEvent};
-use std::fmt;
+use thiserror::Error;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A broken invariant, with the requests that break it. Display starts with the
+/// invariant's name (`I1`..`I5`, also [`Violation::invariant`]).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Violation {
-    Duplicate {
-        a: RequestRecord,
-        b: RequestRecord,
-    },
+    /// I1: `a` and `b` hold a number in common.
+    #[error("I1 duplicate numbers: {} and {}", who(.a), who(.b))]
+    Duplicate { a: RequestRecord, b: RequestRecord },
+    /// I2: `earlier` completed before `later` was issued, yet holds higher numbers.
+    #[error(
+        "I2 real-time inversion: {} completed before {} was issued but holds higher numbers",
+        who(.earlier),
+        who(.later)
+    )]
     RealTimeInversion {
         earlier: RequestRecord,
         later: RequestRecord,
     },
-    NotStored {
-        request: RequestRecord,
-    },
+    /// I3: no state mirror of its epoch covered the range when it was delivered.
+    #[error("I3 delivered before stored: {}", who(.request))]
+    NotStored { request: RequestRecord },
+    /// I4: delivered from an epoch older than one already seen completed.
+    #[error(
+        "I4 range from a fenced epoch: {} delivered after epoch {newer_epoch} was in use",
+        who(.request)
+    )]
     StaleEpoch {
         request: RequestRecord,
         newer_epoch: u32,
     },
-    Hang {
-        request: RequestRecord,
-    },
+    /// I5: never completed.
+    #[error("I5 request never completed: {}", who(.request))]
+    Hang { request: RequestRecord },
+    /// I5: completed, after more than the allowed latency.
+    #[error("I5 request took {latency} cycles: {}", who(.request))]
     TooSlow {
         request: RequestRecord,
         latency: u64,
     },
 }
 
+impl Violation {
+    /// The invariant broken: `"I1"` to `"I5"`.
+    pub fn invariant(&self) -> &'static str {
+        match self {
+            Violation::Duplicate { .. } => "I1",
+            Violation::RealTimeInversion { .. } => "I2",
+            Violation::NotStored { .. } => "I3",
+            Violation::StaleEpoch { .. } => "I4",
+            Violation::Hang { .. } | Violation::TooSlow { .. } => "I5",
+        }
+    }
+}
+
+/// A request as violations name it.
 fn who(r: &RequestRecord) -> String {
     format!(
         "node {} queue {} tag {} [{}, {}) issued@{} completed@{:?} epoch {}",
@@ -55,32 +83,6 @@ fn who(r: &RequestRecord) -> String {
         r.completed_cycle,
         r.epoch
     )
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Violation::Duplicate { a, b } => write!(f, "I1 duplicate numbers: {} and {}", who(a), who(b)),
-            Violation::RealTimeInversion { earlier, later } => write!(
-                f,
-                "I2 real-time inversion: {} completed before {} was issued but holds higher numbers",
-                who(earlier),
-                who(later)
-            ),
-            Violation::NotStored { request } => {
-                write!(f, "I3 delivered before stored: {}", who(request))
-            }
-            Violation::StaleEpoch { request, newer_epoch } => write!(
-                f,
-                "I4 range from a fenced epoch: {} delivered after epoch {newer_epoch} was in use",
-                who(request)
-            ),
-            Violation::Hang { request } => write!(f, "I5 request never completed: {}", who(request)),
-            Violation::TooSlow { request, latency } => {
-                write!(f, "I5 request took {latency} cycles: {}", who(request))
-            }
-        }
-    }
 }
 
 /// Options of a check.
@@ -348,6 +350,36 @@ mod tests {
                 .any(|v| matches!(v, Violation::TooSlow { request, .. } if request.tag == 4)),
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn every_message_starts_with_its_invariant() {
+        let r = rec(0, 1, 0, 4, 10, 20);
+        let all = [
+            Violation::Duplicate {
+                a: r.clone(),
+                b: r.clone(),
+            },
+            Violation::RealTimeInversion {
+                earlier: r.clone(),
+                later: r.clone(),
+            },
+            Violation::NotStored { request: r.clone() },
+            Violation::StaleEpoch {
+                request: r.clone(),
+                newer_epoch: 2,
+            },
+            Violation::Hang { request: r.clone() },
+            Violation::TooSlow {
+                request: r.clone(),
+                latency: 9,
+            },
+        ];
+        for v in all {
+            let text = v.to_string();
+            assert!(text.starts_with(&format!("{} ", v.invariant())), "{text}");
+            assert!(text.contains("node 0 queue 0 tag 1 [0, 4)"), "{text}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! internals. A dead card is not clocked and its ports are silent; revived, it resumes
 //! from the state it had (the zombie case of DESIGN.md I4).
 
+use crate::error::ContractError;
 use crate::fabric::Plane;
 use crate::history::History;
 pub use crate::host::Config;
@@ -31,7 +32,7 @@ pub struct Cluster<M> {
     pub cycle: u64,
     pub history: History,
     /// Contract breaches seen at the ports (bad beats, completions for unknown tags...).
-    pub errors: Vec<String>,
+    pub errors: Vec<ContractError>,
 }
 
 impl<M: CardModel> Cluster<M> {
@@ -209,7 +210,7 @@ impl<M: CardModel> Cluster<M> {
 }
 
 fn check_mac(
-    errors: &mut Vec<String>,
+    errors: &mut Vec<ContractError>,
     node: usize,
     plane: char,
     input: &MacIn,
@@ -217,14 +218,65 @@ fn check_mac(
     cycle: u64,
 ) {
     if out.tx_valid && (!out.tx_last || out.tx_bytes as usize != FRAME_BYTES) {
-        errors.push(format!(
-            "cycle {cycle}: node {node} plane {plane} sent a beat that is not one whole frame (last {}, bytes {})",
-            out.tx_last, out.tx_bytes
-        ));
+        errors.push(ContractError::PartialBeat {
+            cycle,
+            node,
+            plane,
+            last: out.tx_last,
+            bytes: out.tx_bytes,
+        });
     }
     if input.rx_valid && !out.rx_ready {
-        errors.push(format!(
-            "cycle {cycle}: node {node} plane {plane} refused a received beat"
-        ));
+        errors.push(ContractError::RefusedBeat { cycle, node, plane });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_breach_is_reported_by_kind() {
+        let mut input = MacIn::default();
+        input.deliver(&[0; FRAME_BYTES]);
+        let half = MacOut {
+            tx_valid: true,
+            tx_last: true,
+            tx_bytes: 32,
+            rx_ready: false,
+            ..MacOut::default()
+        };
+        let mut errors = Vec::new();
+        check_mac(&mut errors, 3, 'Y', &input, &half, 7);
+        assert_eq!(
+            errors,
+            [
+                ContractError::PartialBeat {
+                    cycle: 7,
+                    node: 3,
+                    plane: 'Y',
+                    last: true,
+                    bytes: 32
+                },
+                ContractError::RefusedBeat {
+                    cycle: 7,
+                    node: 3,
+                    plane: 'Y'
+                }
+            ]
+        );
+        assert_eq!(
+            errors[1].to_string(),
+            "cycle 7: node 3 plane Y refused a received beat"
+        );
+
+        let whole = MacOut {
+            tx_bytes: FRAME_BYTES as u8,
+            rx_ready: true,
+            ..half
+        };
+        errors.clear();
+        check_mac(&mut errors, 3, 'Y', &input, &whole, 7);
+        assert_eq!(errors, []);
     }
 }

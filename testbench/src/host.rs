@@ -5,6 +5,7 @@
 //! their phase bits like userlib does, notices state-mirror writes, and counts
 //! interrupts. [`Workload`] is the set of client threads issuing requests.
 
+use crate::error::ContractError;
 use crate::history::{RequestRecord, StoreEvent};
 use crate::pins::{CardInputs, CardOutputs};
 use rand::rngs::StdRng;
@@ -387,14 +388,14 @@ impl Workload {
     }
 
     /// Collects completions from the rings and closes the matching records. A completion
-    /// whose tag is not outstanding is returned as an error string (the card broke the
-    /// ring contract).
+    /// whose tag is not outstanding, or whose count is not the request's, is returned as
+    /// an error (the card broke the ring contract).
     pub fn collect(
         &mut self,
         host: &mut HostModel,
         history: &mut [RequestRecord],
         cycle: u64,
-    ) -> Vec<String> {
+    ) -> Vec<ContractError> {
         let mut errors = Vec::new();
         for q in 0..self.queues {
             for c in host.take_completions(q) {
@@ -406,17 +407,21 @@ impl Workload {
                         r.status = Some(c.status);
                         r.epoch = c.epoch;
                         if c.count != r.count {
-                            errors.push(format!(
-                                "node {} queue {q} tag {}: completion count {} != requested {}",
-                                host.node, c.tag, c.count, r.count
-                            ));
+                            errors.push(ContractError::CountMismatch {
+                                node: host.node,
+                                queue: q,
+                                tag: c.tag,
+                                completed: c.count,
+                                requested: r.count,
+                            });
                         }
                     }
                     None if self.abandoned[q].remove(&c.tag) => {}
-                    None => errors.push(format!(
-                        "node {} queue {q}: completion for tag {} that is not outstanding",
-                        host.node, c.tag
-                    )),
+                    None => errors.push(ContractError::UnknownTag {
+                        node: host.node,
+                        queue: q,
+                        tag: c.tag,
+                    }),
                 }
             }
         }

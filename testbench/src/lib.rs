@@ -7,10 +7,13 @@
 //! planes ([`fabric`]: switches with latency, loss, corruption, partitions, link down),
 //! a cluster that steps them together ([`cluster`]), the request history ([`history`])
 //! and the invariant checker ([`checker`]), which reads only that history, so it is
-//! independent of the gateware it judges.
+//! independent of the gateware it judges. What the cluster sees a card break at its
+//! ports and rings while it steps is a [`ContractError`]; what the checker finds is a
+//! [`Violation`].
 
 pub mod checker;
 pub mod cluster;
+pub mod error;
 pub mod fabric;
 pub mod history;
 pub mod host;
@@ -18,4 +21,6 @@ pub mod pcap;
 pub mod pins;
 pub mod rig;
 
+pub use checker::Violation;
+pub use error::ContractError;
 pub use pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};

@@ -9,7 +9,7 @@
 //! pins instead; the board report says so.
 
 use super::pll::Ecp5Pll;
-use crate::standin_io::StandInBoundary;
+use crate::standin_boundary::StandInBoundary;
 use crate::{new_core, Core};
 use rust_hdl::prelude::*;
 use seqfab_contract::CLOCK_MHZ;
@@ -21,11 +21,11 @@ pub const OSC_MHZ: u64 = 100;
 pub struct Versa5gTop {
     /// 100 MHz LVDS oscillator (site P3).
     pub clk100: Signal<In, Clock>,
-    /// DIP switch SW1..8: stand-in control lines.
+    /// DIP switch SW1..8: the stand-in boundary's control lines.
     pub dip: Signal<In, Bits<8>>,
-    /// FTDI UART receive line: the stand-in's serial stimulus.
+    /// FTDI UART receive line: the stand-in boundary's serial stimulus.
     pub uart_rx: Signal<In, Bit>,
-    /// FTDI UART transmit line: the stand-in's folded observation.
+    /// FTDI UART transmit line: the stand-in boundary's folded observation.
     pub uart_tx: Signal<Out, Bit>,
     /// User LEDs D21..D28 (the board drives them active low): folded core outputs.
     pub led: Signal<Out, Bits<8>>,

@@ -121,8 +121,8 @@ struct Bridge {
 /// How the simulation thread runs.
 pub struct Settings {
     pub faults: Vec<Event>,
-    /// Run the scripted management process from node 0 (and bring every card's fabric
-    /// side up first, as each host's agent would).
+    /// Run the management library from node 0 (and bring every card's fabric side up
+    /// first, as each host's agent would).
     pub manager: bool,
     pub heartbeat_period: u64,
     pub window: u64,

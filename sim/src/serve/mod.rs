@@ -8,8 +8,8 @@
 //!
 //! A card with no client is a host whose driver is not loaded: idle, not enabled, unless
 //! `--manager` is given, when every host's stand-in agent brings the card's fabric side
-//! up (node id N, heartbeats, both planes) and the scripted management process of
-//! `seqfab_sim::manager` configures roles from node 0, so a client need only bring its
+//! up (node id N, heartbeats, both planes) and the management library, through
+//! [`crate::manager`], configures roles from node 0, so a client need only bring its
 //! queues up. A client that disconnects, or is killed, leaves its card's fabric side
 //! running; its queues stop and its memory and eventfds are dropped. The other cards and
 //! clients do not notice.
@@ -21,7 +21,7 @@ mod hosts;
 
 pub use hosts::{CardStatus, Status, DEAD_READ};
 
-use crate::card::{make_card, ModelKind};
+use crate::card::{make_card, CardKind};
 use crate::faults::Event;
 use anyhow::{bail, Context, Result};
 use seqfab_testbench::cluster::Cluster;
@@ -47,7 +47,8 @@ pub struct ServeOptions {
     pub heartbeat_period: u64,
     pub window: u64,
     pub cycles_per_second: Option<u64>,
-    pub model: ModelKind,
+    /// What the cards are made of (`serve` takes no `--vcd`).
+    pub cards: CardKind,
 }
 
 /// Path of card `n`'s socket in `dir`.
@@ -106,7 +107,7 @@ fn run(
 ) -> Result<()> {
     let mut cards: Vec<Box<dyn CardModel>> = Vec::with_capacity(opts.nodes);
     for n in 0..opts.nodes {
-        cards.push(make_card(&opts.model, n)?);
+        cards.push(make_card(&opts.cards, n)?);
     }
     let mut cluster = Cluster::new(cards, opts.link_latency, opts.seed);
     for p in &mut cluster.planes {

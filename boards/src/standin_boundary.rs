@@ -1,16 +1,21 @@
-//! The stand-in for the hard IP a board does not have in the open flow (PCIe endpoint,
-//! 100G-class MAC/PCS): drives every core input from a few pins and folds every core
-//! output into a few pins, so that synthesis keeps the whole core and place-and-route
-//! times it as it would sit behind real IP.
+//! The stand-in boundary of the ECP5 board top: what sits where the hard IP would be that
+//! the open flow does not have (a PCIe endpoint, and 100G-class MAC/PCS for the two
+//! fabric planes). It drives every input of the card core's host port and both fabric
+//! ports from a few pins and folds every core output onto a few pins, so that synthesis
+//! keeps the whole core and place-and-route times the core's ports as if registered IP
+//! sat behind them.
 //!
-//! Inputs: a serial bit shifted into a 512-bit register each cycle (every core input
+//! Inputs: the UART RX pin shifted into a 512-bit register each cycle (every core input
 //! bit is taken from a different stage or XOR of stages, so no two are provably equal and
-//! none is constant), plus 8 control pins (valids, readies, link status). Outputs: XOR folds of
-//! each core output group, two register stages deep, onto 8 pins and one serial pin.
-//! It is not a working host or fabric link; only its timing and size are meaningful,
-//! and the board report lists it under `stand_in`.
+//! none is constant), plus 8 control pins (valids, readies, link status). Outputs: XOR
+//! folds of each core output group, two register stages deep, onto 8 pins and one serial
+//! pin. It is not a host link or a fabric link (no request reaches the core through it);
+//! what the build gets from it is the core's timing and size. The board report lists it
+//! under `placed` and gives its size alone (`stand_in_boundary_cells`) so the core's
+//! share can be read off. A board with the hard IP has bridges instead (the Alveo U250
+//! top: `alveo::host_bridge`, `alveo::mac_bridge`).
 
-use crate::xor_net::XorFold;
+use crate::xor_fold::XorFold;
 use rust_hdl::prelude::*;
 use seqfab_contract::limits::QUEUES;
 

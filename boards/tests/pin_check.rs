@@ -1,7 +1,7 @@
 //! Tier: board constraints (fast, no synthesis). STYLE.md rule 8: every top-level port of
 //! each board top's generated Verilog has a pin in that board's constraint file.
 
-use seqfab_boards::pins::{lpf_pinned, top_port_bits, unpinned, xdc_pinned};
+use seqfab_boards::pin_check::{lpf_pinned, top_port_bits, unpinned, xdc_pinned};
 use seqfab_boards::BOARDS;
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,7 @@
 //! wrap it (`constraints/<board>/`); simulators run it whole. See `docs/gateware.md`.
 
 pub mod big_stack;
+pub mod bridge;
 pub mod card;
 pub mod engine;
 pub mod fabric;

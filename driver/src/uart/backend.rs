@@ -137,6 +137,8 @@ struct Tx {
 pub struct UartBackend {
     name: String,
     opts: UartOptions,
+    /// [`UartOptions::read_timeout`], changeable while open ([`UartBackend::set_read_timeout`]).
+    read_timeout_us: AtomicU64,
     tx: Mutex<Tx>,
     /// One read outstanding at a time (the bridge holds one).
     reads: Mutex<()>,
@@ -176,6 +178,7 @@ impl UartBackend {
         let backend = UartBackend {
             name,
             opts: opts.clone(),
+            read_timeout_us: AtomicU64::new(opts.read_timeout.as_micros() as u64),
             tx: Mutex::new(Tx {
                 port,
                 next_id: 0,
@@ -203,6 +206,17 @@ impl UartBackend {
             |id| HostMsg::BridgeRead { id, reg },
             || format!("BRIDGE_READ of register {reg}"),
         )
+    }
+
+    /// Changes how long one attempt of a read waits (a tool that measured the link's
+    /// round trip; a simulated card, whose speed depends on the machine's load).
+    pub fn set_read_timeout(&self, timeout: Duration) {
+        self.read_timeout_us
+            .store(timeout.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn read_timeout(&self) -> Duration {
+        Duration::from_micros(self.read_timeout_us.load(Ordering::Relaxed))
     }
 
     /// What the host end has counted since the link was opened.
@@ -262,7 +276,7 @@ impl UartBackend {
                 // Every write sent before this request reaches the card before it.
                 tx.writes
             };
-            let deadline = Instant::now() + self.opts.read_timeout;
+            let deadline = Instant::now() + self.read_timeout();
             let mut r = lock(&self.shared.reply);
             loop {
                 if let Some((data, writes)) = r.got.take() {
@@ -291,7 +305,7 @@ impl UartBackend {
             device: self.name.clone(),
             what: what(),
             attempts: self.opts.read_attempts.max(1),
-            timeout: self.opts.read_timeout,
+            timeout: self.read_timeout(),
         })
     }
 

@@ -22,9 +22,11 @@
 //!    outstanding at a time: a read that arrives while the previous reply has not left is
 //!    dropped and counted (`READS_DROPPED`; the host retries after its timeout).
 //!
-//! The CRC comparison and the kind/length matches are registered every clock, so the
-//! decision at [`END`] reads flip-flops only; the UART delivers at most one byte per
-//! `10 * clocks_per_bit` clocks, so they are always current by then.
+//! **Timing.** Unescaping is a registered stage of its own; the CRC comparison, the
+//! kind/length matches and the bridge register a `BRIDGE_READ` names are registered every
+//! clock, so the decision at [`END`] reads flip-flops only. The UART delivers at most one
+//! byte per `10 * clocks_per_bit` clocks, so they are always current by then. (ECP5-5G,
+//! Yosys + `constraints/logic_depth.py`: about 260 MHz for the decoder's paths.)
 
 use super::crc::Crc32Byte;
 use super::ReadReply;
@@ -99,10 +101,12 @@ pub struct BridgeDecoder {
     is_write: DFF<Bit>,
     is_read: DFF<Bit>,
     is_bread: DFF<Bit>,
-    /// This clock's unescaped data byte, if any.
-    data_byte: Signal<Local, Bits<8>>,
-    data_valid: Signal<Local, Bit>,
-    end_seen: Signal<Local, Bit>,
+    /// The unescaped byte of the last strobe (stage 1, registered).
+    u_byte: DFF<Bits<8>>,
+    /// `u_byte` is a data byte.
+    u_valid: DFF<Bit>,
+    /// The last strobe was `END`.
+    u_end: DFF<Bit>,
     /// Outputs to the card.
     addr_q: DFF<Bits<32>>,
     wdata_q: DFF<Bits<64>>,
@@ -125,9 +129,24 @@ pub struct BridgeDecoder {
     frame_errors: DFF<Bits<32>>,
     uart_errors: DFF<Bits<32>>,
     reads_dropped: DFF<Bits<32>>,
-    /// The 32-bit bridge register a `BRIDGE_READ` names (0 for `ID` and unknown ones).
-    reg_lo: Signal<Local, Bits<32>>,
+    /// Which bridge register the packet's byte 2 (of a `BRIDGE_READ`) names, one flag per
+    /// register, registered; then the register's value, registered (an AND-OR select, not
+    /// a chain of muxes).
+    sel_id: DFF<Bit>,
+    sel_ok: DFF<Bit>,
+    sel_crc: DFF<Bit>,
+    sel_frame: DFF<Bit>,
+    sel_uart: DFF<Bit>,
+    sel_dropped: DFF<Bit>,
+    sel_cpb: DFF<Bit>,
+    v_ok: Signal<Local, Bits<32>>,
+    v_crc: Signal<Local, Bits<32>>,
+    v_frame: Signal<Local, Bits<32>>,
+    v_uart: Signal<Local, Bits<32>>,
+    v_dropped: Signal<Local, Bits<32>>,
+    v_cpb: Signal<Local, Bits<32>>,
     reg_wide: ZeroExtend<32, 64>,
+    breg: DFF<Bits<64>>,
     c_end: Constant<Bits<8>>,
     c_esc: Constant<Bits<8>>,
     c_esc_end: Constant<Bits<8>>,
@@ -189,9 +208,9 @@ impl BridgeDecoder {
             is_write: Default::default(),
             is_read: Default::default(),
             is_bread: Default::default(),
-            data_byte: Default::default(),
-            data_valid: Default::default(),
-            end_seen: Default::default(),
+            u_byte: Default::default(),
+            u_valid: Default::default(),
+            u_end: Default::default(),
             addr_q: Default::default(),
             wdata_q: Default::default(),
             write_q: Default::default(),
@@ -208,8 +227,21 @@ impl BridgeDecoder {
             frame_errors: Default::default(),
             uart_errors: Default::default(),
             reads_dropped: Default::default(),
-            reg_lo: Default::default(),
+            sel_id: Default::default(),
+            sel_ok: Default::default(),
+            sel_crc: Default::default(),
+            sel_frame: Default::default(),
+            sel_uart: Default::default(),
+            sel_dropped: Default::default(),
+            sel_cpb: Default::default(),
+            v_ok: Default::default(),
+            v_crc: Default::default(),
+            v_frame: Default::default(),
+            v_uart: Default::default(),
+            v_dropped: Default::default(),
+            v_cpb: Default::default(),
             reg_wide: ZeroExtend::new(),
+            breg: Default::default(),
             c_end: c8(END),
             c_esc: c8(ESC),
             c_esc_end: c8(ESC_END),
@@ -275,30 +307,41 @@ impl Logic for BridgeDecoder {
             crc_errors,
             frame_errors,
             uart_errors,
-            reads_dropped
+            reads_dropped,
+            u_byte,
+            u_valid,
+            u_end,
+            sel_id,
+            sel_ok,
+            sel_crc,
+            sel_frame,
+            sel_uart,
+            sel_dropped,
+            sel_cpb,
+            breg
         );
-        // ---- Unescape ----
-        self.data_byte.next = self.rx_data.val();
-        self.data_valid.next = false;
-        self.end_seen.next = false;
+        // ---- Stage 1: unescape (registered) ----
+        self.u_byte.d.next = self.rx_data.val();
+        self.u_valid.d.next = false;
+        self.u_end.d.next = false;
         if self.rx_strobe.val() {
             if self.rx_data.val() == self.c_end.val() {
-                self.end_seen.next = true;
+                self.u_end.d.next = true;
             } else if self.esc.q.val() {
                 self.esc.d.next = false;
                 if self.rx_data.val() == self.c_esc_end.val() {
-                    self.data_byte.next = self.c_end.val();
-                    self.data_valid.next = true;
+                    self.u_byte.d.next = self.c_end.val();
+                    self.u_valid.d.next = true;
                 } else if self.rx_data.val() == self.c_esc_esc.val() {
-                    self.data_byte.next = self.c_esc.val();
-                    self.data_valid.next = true;
+                    self.u_byte.d.next = self.c_esc.val();
+                    self.u_valid.d.next = true;
                 } else {
                     self.spoiled.d.next = true;
                 }
             } else if self.rx_data.val() == self.c_esc.val() {
                 self.esc.d.next = true;
             } else {
-                self.data_valid.next = true;
+                self.u_valid.d.next = true;
             }
         }
         if self.rx_error.val() {
@@ -307,9 +350,9 @@ impl Logic for BridgeDecoder {
 
         // ---- Collect ----
         self.crc.state.next = !self.crc_n.q.val();
-        self.crc.octet.next = self.data_byte.val();
-        self.byte_wide.narrow.next = self.data_byte.val();
-        if self.data_valid.val() {
+        self.crc.octet.next = self.u_byte.q.val();
+        self.byte_wide.narrow.next = self.u_byte.q.val();
+        if self.u_valid.q.val() {
             if self.len.q.val() == self.c_max_n.val() {
                 self.spoiled.d.next = true;
             } else {
@@ -318,7 +361,7 @@ impl Logic for BridgeDecoder {
                     | (self.byte_wide.wide.val() << self.shift128.val());
                 self.crc_n.d.next = !self.crc.result.val();
                 if self.len.q.val() == self.zero5.val() {
-                    self.kind_q.d.next = self.data_byte.val();
+                    self.kind_q.d.next = self.u_byte.q.val();
                 }
             }
         }
@@ -332,27 +375,45 @@ impl Logic for BridgeDecoder {
         self.is_bread.d.next = (self.kind_q.q.val() == self.c_bread.val())
             & (self.len.q.val() == self.c_bread_n.val());
 
-        // ---- Bridge registers ----
-        self.reg_lo.next = self.zero32.val();
-        if self.sr.q.val().get_bits::<8>(96) == self.r_frames_ok.val() {
-            self.reg_lo.next = self.frames_ok.q.val();
+        // ---- Bridge registers (the register a BRIDGE_READ names, ready by its END) ----
+        self.sel_id.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_id.val();
+        self.sel_ok.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_frames_ok.val();
+        self.sel_crc.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_crc_errors.val();
+        self.sel_frame.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_frame_errors.val();
+        self.sel_uart.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_uart_errors.val();
+        self.sel_dropped.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_reads_dropped.val();
+        self.sel_cpb.d.next = self.sr.q.val().get_bits::<8>(96) == self.r_cpb.val();
+        self.v_ok.next = self.zero32.val();
+        if self.sel_ok.q.val() {
+            self.v_ok.next = self.frames_ok.q.val();
         }
-        if self.sr.q.val().get_bits::<8>(96) == self.r_crc_errors.val() {
-            self.reg_lo.next = self.crc_errors.q.val();
+        self.v_crc.next = self.zero32.val();
+        if self.sel_crc.q.val() {
+            self.v_crc.next = self.crc_errors.q.val();
         }
-        if self.sr.q.val().get_bits::<8>(96) == self.r_frame_errors.val() {
-            self.reg_lo.next = self.frame_errors.q.val();
+        self.v_frame.next = self.zero32.val();
+        if self.sel_frame.q.val() {
+            self.v_frame.next = self.frame_errors.q.val();
         }
-        if self.sr.q.val().get_bits::<8>(96) == self.r_uart_errors.val() {
-            self.reg_lo.next = self.uart_errors.q.val();
+        self.v_uart.next = self.zero32.val();
+        if self.sel_uart.q.val() {
+            self.v_uart.next = self.uart_errors.q.val();
         }
-        if self.sr.q.val().get_bits::<8>(96) == self.r_reads_dropped.val() {
-            self.reg_lo.next = self.reads_dropped.q.val();
+        self.v_dropped.next = self.zero32.val();
+        if self.sel_dropped.q.val() {
+            self.v_dropped.next = self.reads_dropped.q.val();
         }
-        if self.sr.q.val().get_bits::<8>(96) == self.r_cpb.val() {
-            self.reg_lo.next = self.c_cpb.val();
+        self.v_cpb.next = self.zero32.val();
+        if self.sel_cpb.q.val() {
+            self.v_cpb.next = self.c_cpb.val();
         }
-        self.reg_wide.narrow.next = self.reg_lo.val();
+        self.reg_wide.narrow.next = ((self.v_ok.val() | self.v_crc.val())
+            | (self.v_frame.val() | self.v_uart.val()))
+            | (self.v_dropped.val() | self.v_cpb.val());
+        self.breg.d.next = self.reg_wide.wide.val();
+        if self.sel_id.q.val() {
+            self.breg.d.next = self.c_id.val();
+        }
 
         // ---- Check and execute ----
         self.write_q.d.next = false;
@@ -360,7 +421,7 @@ impl Logic for BridgeDecoder {
         if self.rx_error.val() {
             self.uart_errors.d.next = self.uart_errors.q.val() + self.one32.val();
         }
-        if self.end_seen.val() {
+        if self.u_end.q.val() {
             self.len.d.next = self.zero5.val();
             self.esc.d.next = false;
             self.spoiled.d.next = false;
@@ -393,11 +454,7 @@ impl Logic for BridgeDecoder {
                     self.reply_id.d.next = self.sr.q.val().get_bits::<8>(88);
                     self.reply_writes.d.next = self.writes.q.val();
                     self.reply_valid.d.next = true;
-                    if self.sr.q.val().get_bits::<8>(96) == self.r_id.val() {
-                        self.reply_data.d.next = self.c_id.val();
-                    } else {
-                        self.reply_data.d.next = self.reg_wide.wide.val();
-                    }
+                    self.reply_data.d.next = self.breg.q.val();
                 }
             } else {
                 self.frame_errors.d.next = self.frame_errors.q.val() + self.one32.val();

@@ -26,6 +26,14 @@
 //! posted write is never passed by the interrupt or the completion after it. Interrupts
 //! and replies are few (one-shot arms; one read at a time), so DMA writes are delayed by at
 //! most one packet each, never starved.
+//!
+//! # Timing
+//!
+//! The byte at the current position, whether it must be escaped and whether it ends the
+//! body or the CRC are registered, two clocks behind the position; a byte is offered only
+//! when they are current (`wait1`/`wait2`), so at most one byte leaves every three clocks,
+//! against the one per 10 bit times (40 clocks or more) that the UART takes. The CRC
+//! register's input is then a flip-flop and the 40-input XOR of [`Crc32Byte`].
 
 use super::crc::Crc32Byte;
 use super::ReadReply;
@@ -83,7 +91,8 @@ pub struct BridgeEncoder {
     /// shifts right a byte for every body byte sent.
     kind_q: DFF<Bits<8>>,
     seq: DFF<Bits<8>>,
-    n_body: DFF<Bits<6>>,
+    /// Position of the body's last byte.
+    n_last: DFF<Bits<6>>,
     body: DFF<Bits<320>>,
     /// Position in the body (kind = 0), then in the CRC.
     pos: DFF<Bits<6>>,
@@ -92,10 +101,19 @@ pub struct BridgeEncoder {
     crc: Crc32Byte,
     /// The first byte of an escape has been sent; the second is due.
     esc_due: DFF<Bit>,
-    /// The packet byte at `pos` (before escaping), combinational.
-    raw: Signal<Local, Bits<8>>,
-    /// `raw` is `END` or `ESC`.
-    raw_special: Signal<Local, Bit>,
+    /// The packet byte at `pos` (before escaping), registered.
+    raw: DFF<Bits<8>>,
+    /// `raw` is `END` / `ESC` (a clock after `raw`).
+    raw_is_end: DFF<Bit>,
+    raw_is_esc: DFF<Bit>,
+    /// `pos` is the body's last byte / past kind and sequence number / the CRC's last
+    /// byte (registered).
+    last_body: DFF<Bit>,
+    body_byte: DFF<Bit>,
+    last_crc: DFF<Bit>,
+    /// A byte was taken one / two clocks ago: the registers above are not current yet.
+    wait1: DFF<Bit>,
+    wait2: DFF<Bit>,
     /// The byte handed to the transmitter this clock was taken.
     sent: Signal<Local, Bit>,
     reply_wide: ZeroExtend<88, 320>,
@@ -144,14 +162,20 @@ impl BridgeEncoder {
             irq_pend: Default::default(),
             kind_q: Default::default(),
             seq: Default::default(),
-            n_body: Default::default(),
+            n_last: Default::default(),
             body: Default::default(),
             pos: Default::default(),
             crc_n: Default::default(),
             crc: Crc32Byte::new(),
             esc_due: Default::default(),
             raw: Default::default(),
-            raw_special: Default::default(),
+            raw_is_end: Default::default(),
+            raw_is_esc: Default::default(),
+            last_body: Default::default(),
+            body_byte: Default::default(),
+            last_crc: Default::default(),
+            wait1: Default::default(),
+            wait2: Default::default(),
             sent: Default::default(),
             reply_wide: ZeroExtend::new(),
             irq_wide: ZeroExtend::new(),
@@ -162,9 +186,9 @@ impl BridgeEncoder {
             k_reply: c8(kind::READ_REPLY),
             k_dma: c8(kind::DMA_WRITE),
             k_irq: c8(kind::IRQ),
-            n_reply: c6(body_len::READ_REPLY),
-            n_dma: c6(body_len::DMA_WRITE),
-            n_irq: c6(body_len::IRQ),
+            n_reply: c6(body_len::READ_REPLY - 1),
+            n_dma: c6(body_len::DMA_WRITE - 1),
+            n_irq: c6(body_len::IRQ - 1),
             crc_last: c6(CRC_BYTES - 1),
             zero6: c6(0),
             one6: c6(1),
@@ -184,36 +208,46 @@ impl BridgeEncoder {
 impl Logic for BridgeEncoder {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, irq_pend, kind_q, seq, n_body, body, pos, crc_n, esc_due);
-        // ---- The byte at the current position ----
-        self.raw.next = self.body.q.val().get_bits::<8>(0);
+        dff_setup!(
+            self, clock, state, irq_pend, kind_q, seq, n_last, body, pos, crc_n, esc_due, raw,
+            raw_is_end, raw_is_esc, last_body, body_byte, last_crc, wait1, wait2
+        );
+        // ---- The byte at the current position, and what follows from it: registered,
+        // two clocks behind `pos`/`state` (valid waits for them, `wait1`/`wait2`) ----
+        self.raw.d.next = self.body.q.val().get_bits::<8>(0);
         if self.state.q.val() == self.s_crc.val() {
-            self.raw.next = self.crc_n.q.val().get_bits::<8>(0);
+            self.raw.d.next = self.crc_n.q.val().get_bits::<8>(0);
         } else if self.pos.q.val() == self.zero6.val() {
-            self.raw.next = self.kind_q.q.val();
+            self.raw.d.next = self.kind_q.q.val();
         } else if self.pos.q.val() == self.one6.val() {
-            self.raw.next = self.seq.q.val();
+            self.raw.d.next = self.seq.q.val();
         }
-        self.raw_special.next =
-            (self.raw.val() == self.c_end.val()) | (self.raw.val() == self.c_esc.val());
+        self.raw_is_end.d.next = self.raw.q.val() == self.c_end.val();
+        self.raw_is_esc.d.next = self.raw.q.val() == self.c_esc.val();
+        self.last_body.d.next = self.pos.q.val() == self.n_last.q.val();
+        self.body_byte.d.next = self.pos.q.val() > self.one6.val();
+        self.last_crc.d.next = self.pos.q.val() == self.crc_last.val();
         self.crc.state.next = !self.crc_n.q.val();
-        self.crc.octet.next = self.raw.val();
+        self.crc.octet.next = self.raw.q.val();
 
         // ---- To the transmitter ----
-        self.bytes.valid.next = self.state.q.val() != self.s_idle.val();
-        self.bytes.data.next = self.raw.val();
+        self.bytes.valid.next =
+            (self.state.q.val() != self.s_idle.val()) & !self.wait1.q.val() & !self.wait2.q.val();
+        self.bytes.data.next = self.raw.q.val();
         if (self.state.q.val() == self.s_open.val()) | (self.state.q.val() == self.s_close.val()) {
             self.bytes.data.next = self.c_end.val();
         } else if self.esc_due.q.val() {
-            if self.raw.val() == self.c_end.val() {
+            if self.raw_is_end.q.val() {
                 self.bytes.data.next = self.c_esc_end.val();
             } else {
                 self.bytes.data.next = self.c_esc_esc.val();
             }
-        } else if self.raw_special.val() {
+        } else if self.raw_is_end.q.val() | self.raw_is_esc.q.val() {
             self.bytes.data.next = self.c_esc.val();
         }
         self.sent.next = self.bytes.valid.val() & self.bytes.ready.val();
+        self.wait1.d.next = self.sent.val();
+        self.wait2.d.next = self.wait1.q.val();
 
         // ---- Interrupts: latch every pulse ----
         self.irq_pend.d.next = self.irq_pend.q.val() | self.irq.val();
@@ -231,7 +265,7 @@ impl Logic for BridgeEncoder {
             self.crc_n.d.next = self.zero32.val();
             if self.irq_pend.q.val() != self.no_irq.val() {
                 self.kind_q.d.next = self.k_irq.val();
-                self.n_body.d.next = self.n_irq.val();
+                self.n_last.d.next = self.n_irq.val();
                 self.body.d.next = self.irq_wide.wide.val();
                 // Pulses arriving in this clock stay pending for the next packet.
                 self.irq_pend.d.next = self.irq.val();
@@ -239,12 +273,12 @@ impl Logic for BridgeEncoder {
             } else if self.replies.valid.val() {
                 self.replies.ready.next = true;
                 self.kind_q.d.next = self.k_reply.val();
-                self.n_body.d.next = self.n_reply.val();
+                self.n_last.d.next = self.n_reply.val();
                 self.body.d.next = self.reply_wide.wide.val();
                 self.state.d.next = self.s_open.val();
             } else if self.dma.valid.val() {
                 self.kind_q.d.next = self.k_dma.val();
-                self.n_body.d.next = self.n_dma.val();
+                self.n_last.d.next = self.n_dma.val();
                 self.body.d.next = self.dma.data.val().into();
                 self.state.d.next = self.s_open.val();
             }
@@ -257,7 +291,7 @@ impl Logic for BridgeEncoder {
             } else if self.state.q.val() == self.s_close.val() {
                 self.seq.d.next = self.seq.q.val() + self.one8.val();
                 self.state.d.next = self.s_idle.val();
-            } else if self.raw_special.val() & !self.esc_due.q.val() {
+            } else if (self.raw_is_end.q.val() | self.raw_is_esc.q.val()) & !self.esc_due.q.val() {
                 // First byte of an escape: the same raw byte goes again as its code.
                 self.esc_due.d.next = true;
             } else {
@@ -265,16 +299,16 @@ impl Logic for BridgeEncoder {
                 self.pos.d.next = self.pos.q.val() + self.one6.val();
                 if self.state.q.val() == self.s_body.val() {
                     self.crc_n.d.next = !self.crc.result.val();
-                    if self.pos.q.val() > self.one6.val() {
+                    if self.body_byte.q.val() {
                         self.body.d.next = self.body.q.val() >> self.shift8.val();
                     }
-                    if self.pos.q.val() + self.one6.val() == self.n_body.q.val() {
+                    if self.last_body.q.val() {
                         self.pos.d.next = self.zero6.val();
                         self.state.d.next = self.s_crc.val();
                     }
                 } else {
                     self.crc_n.d.next = self.crc_n.q.val() >> self.shift8.val();
-                    if self.pos.q.val() == self.crc_last.val() {
+                    if self.last_crc.q.val() {
                         self.state.d.next = self.s_close.val();
                     }
                 }

@@ -79,10 +79,15 @@ pub struct UartRx {
     shift: DFF<Bits<8>>,
     strobe_q: DFF<Bit>,
     error_q: DFF<Bit>,
-    /// `N - 1`: the count at which a data or stop bit is voted.
-    last: Constant<Bits<16>>,
-    /// `N / 2`: the count at which the start bit is voted (its middle is one sample ago).
-    half: Constant<Bits<16>>,
+    /// The count is `N - 1` (a data or stop bit is voted) / `N / 2` (the start bit is
+    /// voted: its middle is one sample ago), registered: decided a clock ahead so the
+    /// state machine reads flip-flops, not a 16-bit compare.
+    at_last: DFF<Bit>,
+    at_half: DFF<Bit>,
+    /// The count restarts from 0 at this edge.
+    restart: Signal<Local, Bit>,
+    last_m1: Constant<Bits<16>>,
+    half_m1: Constant<Bits<16>>,
     one16: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
     one4: Constant<Bits<4>>,
@@ -123,8 +128,11 @@ impl UartRx {
             shift: Default::default(),
             strobe_q: Default::default(),
             error_q: Default::default(),
-            last: Constant::new((n - 1).into()),
-            half: Constant::new((n / 2).into()),
+            at_last: Default::default(),
+            at_half: Default::default(),
+            restart: Default::default(),
+            last_m1: Constant::new((n - 2).into()),
+            half_m1: Constant::new((n / 2 - 1).into()),
             one16: Constant::new(1.into()),
             zero16: Constant::new(0.into()),
             one4: Constant::new(1.into()),
@@ -145,7 +153,7 @@ impl Logic for UartRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, sync1_low, sync2_low, hist1_low, hist2_low, state, count, bits, shift,
-            strobe_q, error_q
+            strobe_q, error_q, at_last, at_half
         );
         self.sync1_low.d.next = !self.rx.val();
         self.sync2_low.d.next = self.sync1_low.q.val();
@@ -157,14 +165,17 @@ impl Logic for UartRx {
         self.strobe_q.d.next = false;
         self.error_q.d.next = false;
         self.count.d.next = self.count.q.val() + self.one16.val();
+        self.restart.next = false;
         if self.state.q.val() == self.s_idle.val() {
             self.count.d.next = self.zero16.val();
+            self.restart.next = true;
             if self.sync2_low.q.val() {
                 self.state.d.next = self.s_start.val();
             }
         } else if self.state.q.val() == self.s_start.val() {
-            if self.count.q.val() == self.half.val() {
+            if self.at_half.q.val() {
                 self.count.d.next = self.zero16.val();
+                self.restart.next = true;
                 self.bits.d.next = self.zero4.val();
                 if self.vote_low.val() {
                     self.state.d.next = self.s_data.val();
@@ -174,8 +185,9 @@ impl Logic for UartRx {
                 }
             }
         } else if self.state.q.val() == self.s_data.val() {
-            if self.count.q.val() == self.last.val() {
+            if self.at_last.q.val() {
                 self.count.d.next = self.zero16.val();
+                self.restart.next = true;
                 // Least significant bit first: each bit enters at the top.
                 self.shift.d.next = self.shift.q.val() >> self.one4.val();
                 if !self.vote_low.val() {
@@ -187,8 +199,9 @@ impl Logic for UartRx {
                 }
             }
         } else if self.state.q.val() == self.s_stop.val() {
-            if self.count.q.val() == self.last.val() {
+            if self.at_last.q.val() {
                 self.count.d.next = self.zero16.val();
+                self.restart.next = true;
                 if self.vote_low.val() {
                     self.error_q.d.next = true;
                     self.state.d.next = self.s_break.val();
@@ -200,10 +213,15 @@ impl Logic for UartRx {
         } else {
             // Break (and any code not used): wait for the line to go high.
             self.count.d.next = self.zero16.val();
+            self.restart.next = true;
             if !self.sync2_low.q.val() {
                 self.state.d.next = self.s_idle.val();
             }
         }
+        // Unless it restarts, the count is one more next clock: "one less now" is "there
+        // next clock".
+        self.at_last.d.next = (self.count.q.val() == self.last_m1.val()) & !self.restart.val();
+        self.at_half.d.next = (self.count.q.val() == self.half_m1.val()) & !self.restart.val();
         self.data.next = self.shift.q.val();
         self.strobe.next = self.strobe_q.q.val();
         self.error.next = self.error_q.q.val();

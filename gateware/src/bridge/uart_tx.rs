@@ -41,9 +41,11 @@ pub struct UartTx {
     count: DFF<Bits<16>>,
     bits: DFF<Bits<4>>,
     shift: DFF<Bits<8>>,
-    /// The last clock of a bit.
-    bit_end: Signal<Local, Bit>,
-    last: Constant<Bits<16>>,
+    /// The last clock of a bit, registered: decided a clock ahead from the count, so the
+    /// stream's `ready` and the loads it enables come straight from flip-flops.
+    bit_end: DFF<Bit>,
+    /// `clocks_per_bit - 2`: the count one clock before a bit's last.
+    last_m1: Constant<Bits<16>>,
     one16: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
     one4: Constant<Bits<4>>,
@@ -72,7 +74,7 @@ impl UartTx {
             bits: Default::default(),
             shift: Default::default(),
             bit_end: Default::default(),
-            last: Constant::new((clocks_per_bit as u64 - 1).into()),
+            last_m1: Constant::new((clocks_per_bit as u64 - 2).into()),
             one16: Constant::new(1.into()),
             zero16: Constant::new(0.into()),
             one4: Constant::new(1.into()),
@@ -89,24 +91,28 @@ impl UartTx {
 impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, tx_low, state, count, bits, shift);
+        dff_setup!(self, clock, tx_low, state, count, bits, shift, bit_end);
         self.tx.next = !self.tx_low.q.val();
-        self.bit_end.next = self.count.q.val() == self.last.val();
+        // The count runs in every state but idle and restarts at a bit's end (or when a
+        // byte is taken, which in a stop bit is also its end), so it reaches `last` the
+        // clock after it was at `last - 1`.
+        self.bit_end.d.next =
+            (self.count.q.val() == self.last_m1.val()) & (self.state.q.val() != self.s_idle.val());
         self.count.d.next = self.count.q.val() + self.one16.val();
-        if self.bit_end.val() {
+        if self.bit_end.q.val() {
             self.count.d.next = self.zero16.val();
         }
         self.bytes.ready.next = (self.state.q.val() == self.s_idle.val())
-            | ((self.state.q.val() == self.s_stop.val()) & self.bit_end.val());
+            | ((self.state.q.val() == self.s_stop.val()) & self.bit_end.q.val());
         if self.state.q.val() == self.s_start.val() {
-            if self.bit_end.val() {
+            if self.bit_end.q.val() {
                 // First data bit.
                 self.tx_low.d.next = !self.shift.q.val().get_bit(0);
                 self.state.d.next = self.s_data.val();
                 self.bits.d.next = self.zero4.val();
             }
         } else if self.state.q.val() == self.s_data.val() {
-            if self.bit_end.val() {
+            if self.bit_end.q.val() {
                 self.shift.d.next = self.shift.q.val() >> self.one4.val();
                 self.bits.d.next = self.bits.q.val() + self.one4.val();
                 if self.bits.q.val() == self.seven.val() {
@@ -117,7 +123,7 @@ impl Logic for UartTx {
                 }
             }
         } else if self.state.q.val() == self.s_stop.val() {
-            if self.bit_end.val() {
+            if self.bit_end.q.val() {
                 self.state.d.next = self.s_idle.val();
             }
         } else {

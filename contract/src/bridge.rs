@@ -75,7 +75,8 @@
 //! an integer number of clocks per bit, so [`uart_rate`] picks the fastest FT2232H rate
 //! that the card clock divides within [`MAX_RATE_ERROR_PPM`]: 12 Mbaud at the nominal
 //! 250 MHz (21 clocks per bit, -0.79 %), 8 Mbaud at 200 MHz (25, exact), 6 Mbaud at
-//! 125 MHz (21, -0.79 %), 12 Mbaud at 156.25 MHz (13, +0.16 %). At 12 Mbaud a direction
+//! 125 MHz (21, -0.79 %), 12 Mbaud at 156.25 MHz (13, +0.16 %); every whole-MHz clock
+//! from 125 to 400 MHz gets at least 3.84 Mbaud (190 MHz is the worst). At 12 Mbaud a direction
 //! carries 1.2 MB/s, which is ([`per_second`]): 63 157 MMIO writes/s, 25 000 DMA writes/s
 //! (so at most 25 000 completions/s, each carrying one request's range of numbers), and
 //! MMIO reads one at a time, bound by the USB round trip (about 1 ms each with the

@@ -6,8 +6,8 @@
 //!
 //! The simulator runs the card core at a few hundred clocks per second, so the UART runs
 //! at 4 clocks per bit (40 per byte): a register read is 31 bytes on the wire, about
-//! 1 240 card clocks, a few seconds here. Read timeouts are calibrated from a measured
-//! read for the same reason.
+//! 1 240 card clocks, a few seconds here. The read timeout of the corruption test is
+//! calibrated from a measured read for the same reason.
 //!
 //! Not covered: numbers end to end through `userlib` (a card issues numbers only with a
 //! fabric partner, and two simulated cards in this simulator would take minutes per
@@ -90,21 +90,26 @@ impl Drop for SimCard {
     }
 }
 
-/// Opens the simulated card with a generous first timeout (the simulator may still be
-/// building the card), then sets the timeout to three times a measured register read.
+/// Opens the simulated card with a generous timeout (the simulator may still be building
+/// the card, and its speed depends on the machine's load).
 fn open(sim: &SimCard) -> Arc<UartBackend> {
     let opts = UartOptions {
         read_timeout: Duration::from_secs(60),
         read_attempts: 3,
         ..UartOptions::default()
     };
-    let b = Arc::new(UartBackend::open(&sim.path, &opts).expect("open the bridged card"));
+    Arc::new(UartBackend::open(&sim.path, &opts).expect("open the bridged card"))
+}
+
+/// Sets the read timeout to 2.5 times a measured register read: long enough that a
+/// healthy read does not time out, short enough that a lost one costs seconds, not a
+/// minute.
+fn calibrate(b: &UartBackend) {
     let t = Instant::now();
     assert_eq!(b.read64(regs::ID_MAGIC).unwrap(), seqfab_contract::MAGIC);
     let read = t.elapsed();
-    b.set_read_timeout((read * 3).max(Duration::from_secs(2)));
+    b.set_read_timeout((read * 5 / 2).max(Duration::from_secs(2)));
     println!("one register read through the simulated bridge: {read:.2?}");
-    b
 }
 
 fn reset_value(offset: u32) -> u64 {
@@ -162,10 +167,14 @@ fn mmio_and_dma_through_the_gateware_bridge() {
     assert_eq!(mem.read64(0).unwrap(), 0, "nothing outside the mirror");
     let stats = backend.stats();
     assert_eq!(
-        (stats.dma_outside, stats.crc_errors, stats.seq_gaps),
-        (0, 0, 0)
+        (
+            stats.dma_outside,
+            stats.crc_errors,
+            stats.seq_gaps,
+            stats.read_timeouts
+        ),
+        (0, 0, 0, 0)
     );
-    assert_eq!(backend.bridge_reg(reg::CRC_ERRORS).unwrap(), 0);
 
     drop(card);
     drop(backend);
@@ -189,17 +198,13 @@ fn a_corrupted_byte_is_detected_counted_and_survived() {
     let start = Instant::now();
     let sim = SimCard::start("corrupt");
     let b = open(&sim);
+    calibrate(&b);
     let hb = reset_value(regs::HEARTBEAT_PERIOD);
 
     // Host -> card: bit 0 of the read's address (wire byte 3: END, kind, id, addr[0]).
     sim.faults.corrupt_to_card(3, 0x01);
     assert_eq!(b.read64(regs::HEARTBEAT_PERIOD).unwrap(), hb);
     assert!(b.stats().read_timeouts >= 1);
-    assert_eq!(
-        b.bridge_reg(reg::CRC_ERRORS).unwrap(),
-        1,
-        "the card counted it"
-    );
 
     // Card -> host: bit 0 of the reply's data (wire byte 4: END, kind, seq, id, data[0]).
     let before = b.stats();
@@ -213,19 +218,16 @@ fn a_corrupted_byte_is_detected_counted_and_survived() {
     );
     assert!(after.read_timeouts > before.read_timeouts);
 
-    // A posted write lost to a bad CRC: reported by the next read.
+    // A posted write lost to a bad CRC (wire byte 3: END, kind, addr[0], addr[1]):
+    // reported by the next read.
     sim.faults.corrupt_to_card(3, 0x01);
     b.write64(regs::NODE_ID, 7).unwrap();
     match b.read64(regs::NODE_ID) {
         Err(Error::BridgeWritesLost { lost: 1, .. }) => {}
         other => panic!("expected the lost write to be reported, got {other:?}"),
     }
+    // The card counted both packets it dropped (the read and the write).
     assert_eq!(b.bridge_reg(reg::CRC_ERRORS).unwrap(), 2);
-    assert_eq!(
-        b.read64(regs::NODE_ID).unwrap(),
-        0,
-        "the write never happened"
-    );
 
     drop(b);
     let link = sim.finish();

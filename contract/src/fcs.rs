@@ -43,7 +43,16 @@ static TABLE: [u32; 256] = make_table();
 /// CRC-32 of `bytes` as the Ethernet FCS is computed (over destination MAC to end of
 /// payload). Append the result with `to_le_bytes()`.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    !bytes.iter().fold(!0u32, |c, &b| {
+    !crc32_update(!0u32, bytes)
+}
+
+/// The CRC register after `bytes`, starting from `state`, without the preset or the final
+/// complement: `crc32(m) == !crc32_update(!0, m)`. The step a byte-serial CRC takes per
+/// byte (the host bridge's decoder and encoder, `gateware::bridge::crc`); it is linear in
+/// `(state, byte)` over GF(2), which is what lets the gateware derive its XOR network from
+/// it.
+pub fn crc32_update(state: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(state, |c, &b| {
         TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
     })
 }

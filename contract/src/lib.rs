@@ -4,7 +4,8 @@
 //! here, once: the BAR0 register map ([`regs`]), the doorbell word ([`doorbell`]), the
 //! completion ring entry ([`ring`]), the state mirror ([`mirror`]), the programming sequences every host runs
 //! ([`program`]: identify, soft reset, bring-up, the management window), and the fabric frame
-//! format with its Ethernet FCS ([`frame`], [`fcs`], [`mac`]). The gateware takes its
+//! format with its Ethernet FCS ([`frame`], [`fcs`], [`mac`]), and the host bridge's
+//! serial protocol for boards without PCIe ([`bridge`]). The gateware takes its
 //! constants from this crate (as rust-hdl `Constant` fields), the driver, userlib and
 //! simulator encode and decode with it, and `docs/registers.md` is generated from it
 //! ([`docgen`]), so a change here changes every side at once (STYLE.md rule 1).
@@ -12,6 +13,7 @@
 //! This crate has no rust-hdl dependency on purpose: the driver and userlib must build
 //! without the HDL toolchain.
 
+pub mod bridge;
 pub mod docgen;
 pub mod doorbell;
 pub mod fcs;

@@ -46,13 +46,38 @@ pub enum Target {
     Pci(String),
     /// A simulated card: the vfio-user socket `seqfab-sim serve` made for it.
     VfioUser(PathBuf),
+    /// A card behind the UART host bridge (a board without PCIe, e.g. the ECP5-5G
+    /// Versa): a serial device at `baud`, or the UNIX socket of a simulated one.
+    Uart { path: PathBuf, baud: u32 },
 }
 
 impl FromStr for Target {
     type Err = Error;
     /// `0000:03:00.0` or `pci:0000:03:00.0` is a PCI address; anything with a `/` or
-    /// ending in `.sock` (or `vfio-user:PATH`) is a socket path.
+    /// ending in `.sock` (or `vfio-user:PATH`) is a socket path; `uart:PATH` or
+    /// `uart:PATH@BAUD` is a card behind the UART bridge (default
+    /// [`crate::uart::DEFAULT_BAUD`]).
     fn from_str(s: &str) -> Result<Target> {
+        if let Some(rest) = s.strip_prefix("uart:") {
+            let (path, baud) = match rest.rsplit_once('@') {
+                Some((p, b)) => (
+                    p,
+                    b.parse::<u32>().map_err(|_| {
+                        Error::BadParameter(format!("{s:?}: baud rate {b:?} is not a number"))
+                    })?,
+                ),
+                None => (rest, crate::uart::DEFAULT_BAUD),
+            };
+            if path.is_empty() || baud == 0 {
+                return Err(Error::BadParameter(format!(
+                    "{s:?}: expected uart:PATH or uart:PATH@BAUD, e.g. uart:/dev/ttyUSB1@12000000"
+                )));
+            }
+            return Ok(Target::Uart {
+                path: path.into(),
+                baud,
+            });
+        }
         if let Some(p) = s.strip_prefix("vfio-user:") {
             return Ok(Target::VfioUser(p.into()));
         }
@@ -71,6 +96,7 @@ impl std::fmt::Display for Target {
         match self {
             Target::Pci(b) => write!(f, "pci:{b}"),
             Target::VfioUser(p) => write!(f, "vfio-user:{}", p.display()),
+            Target::Uart { path, baud } => write!(f, "uart:{}@{baud}", path.display()),
         }
     }
 }
@@ -154,6 +180,13 @@ impl Card {
         let backend: Box<dyn Backend> = match target {
             Target::Pci(bdf) => crate::vfio::open(bdf)?,
             Target::VfioUser(path) => Box::new(crate::vfio_user::Client::connect(path)?),
+            Target::Uart { path, baud } => Box::new(crate::uart::UartBackend::open(
+                path,
+                &crate::uart::UartOptions {
+                    baud: *baud,
+                    ..Default::default()
+                },
+            )?),
         };
         Card::with_backend(backend)
     }

@@ -105,6 +105,46 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+
+    // --- UART host bridge (boards without PCIe) ---
+    #[error("no serial device or bridge socket at {}: the ECP5-5G Versa's FT2232H shows up as two ttyUSB devices and the UART is its channel B, usually the second (`ls /dev/ttyUSB*`, `dmesg | grep FTDI`); a simulated bridged card is a UNIX socket", path.display())]
+    SerialMissing { path: PathBuf },
+    #[error("opening {}: {source} (a serial device needs read and write permission: add your user to the dialout group)", path.display())]
+    SerialOpen {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("setting {} to {baud} baud, 8N1, raw: {source} (the FT2232H makes 12, 8 and 6 Mbaud and 12 Mbaud / (n + k/8) below; ask for the card's rate, `seqfab_contract::bridge::uart_rate` of its clock)", path.display())]
+    SerialConfig {
+        path: PathBuf,
+        baud: u32,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{device}: no answer from the host bridge to {what} after {attempts} attempts of {timeout:?}: check that the board is powered and loaded with a bitstream that has the UART bridge, and that the baud rate is the card's")]
+    BridgeTimeout {
+        device: String,
+        what: String,
+        attempts: u32,
+        timeout: std::time::Duration,
+    },
+    #[error("{device}: {lost} posted register write(s) were lost on the serial link (the card dropped them for a bad checksum): the card may not hold what was written; bring it up again")]
+    BridgeWritesLost { device: String, lost: u16 },
+    #[error("{device}: the host bridge's ID register reads {found:#018x}, this driver speaks bridge protocol {expected} (magic \"SQBR\" in bits 63:32, version in 31:16): load a matching bitstream or driver")]
+    BridgeVersion {
+        device: String,
+        found: u64,
+        expected: u16,
+    },
+    #[error("{device}: the serial link closed ({reason})")]
+    LinkClosed { device: String, reason: String },
+    #[error("{device}: serial link: {source}")]
+    Link {
+        device: String,
+        #[source]
+        source: io::Error,
+    },
 }
 
 impl Error {

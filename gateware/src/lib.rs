@@ -6,6 +6,7 @@
 
 pub mod big_stack;
 pub mod bits;
+pub mod bridge;
 pub mod card;
 pub mod engine;
 pub mod fabric;

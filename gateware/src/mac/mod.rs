@@ -1,0 +1,30 @@
+//! The RGMII MAC (issue 11, part 2): the card's fabric planes on the gigabit Ethernet
+//! ports of the ECP5-5G Versa board. See `docs/rgmii.md`.
+//!
+//! ```text
+//!   bytes_in ─> GmiiTx ─(GMII byte, 125 MHz)─> ODDRX1F x6 ─> TXD[3:0], TX_CTL, TXC   (RgmiiTx)
+//!   bytes_out <─ GmiiRx <─(GMII byte, RXC)──── IDDRX1F x5 <─ RXD[3:0], RX_CTL, RXC   (RgmiiRx)
+//! ```
+//!
+//! The user side is a byte stream of [`MacByte`]s (frame bytes from the destination MAC
+//! to the FCS; no preamble or SFD), in the MAC's clock domains: the 125 MHz transmit
+//! clock for TX, the PHY's RXC for RX. Crossing into the card clock is the integration's
+//! job (an asynchronous FIFO per direction), as is the width conversion to the card
+//! core's fabric port.
+//!
+//! | block | what |
+//! |---|---|
+//! | [`MacByte`] | one byte of a frame with `last` and `error` (RX: bad frame; TX: spoil it) |
+//! | [`ByteCrc`] | CRC-32 one byte per clock, derived from the contract's `crc32` |
+//! | [`GmiiTx`] | preamble, SFD, optional padding and FCS, 12-clock gap, underrun handling |
+//! | [`Oddrx1f`], [`Iddrx1f`] | the ECP5 DDR I/O registers, with simulation models |
+
+pub mod byte_crc;
+pub mod mac_byte;
+
+pub use byte_crc::ByteCrc;
+pub use mac_byte::MacByte;
+
+
+#[cfg(test)]
+mod tests;

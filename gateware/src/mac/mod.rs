@@ -20,11 +20,27 @@
 //! | [`Oddrx1f`], [`Iddrx1f`] | the ECP5 DDR I/O registers, with simulation models |
 
 pub mod byte_crc;
+pub mod iddrx1f;
 pub mod mac_byte;
+pub mod oddrx1f;
 
 pub use byte_crc::ByteCrc;
+pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
+pub use oddrx1f::Oddrx1f;
 
+/// Behavioural Verilog models of `ODDRX1F` and `IDDRX1F` (`ecp5_ddr_sim_models.v`), for
+/// Verilator simulation and lint only: append them to the generated Verilog of any block
+/// holding the MAC's DDR registers. Never give them to synthesis (module doc of
+/// [`Oddrx1f`]).
+pub const ECP5_DDR_SIM_MODELS: &str = include_str!("ecp5_ddr_sim_models.v");
+
+/// Lints generated Verilog together with [`ECP5_DDR_SIM_MODELS`]: the primitives it
+/// instantiates are undefined for Verilator otherwise.
+#[cfg(test)]
+pub(crate) fn assert_lint_clean_with_sim_models(verilog: &str) {
+    crate::lint::assert_lint_clean(&format!("{verilog}\n{ECP5_DDR_SIM_MODELS}"));
+}
 
 #[cfg(test)]
 mod tests;

@@ -20,11 +20,15 @@
 //! | [`Oddrx1f`], [`Iddrx1f`] | the ECP5 DDR I/O registers, with simulation models |
 
 pub mod byte_crc;
+pub mod gmii_rx;
+pub mod gmii_tx;
 pub mod iddrx1f;
 pub mod mac_byte;
 pub mod oddrx1f;
 
 pub use byte_crc::ByteCrc;
+pub use gmii_rx::{GmiiRx, RxMacEvents};
+pub use gmii_tx::GmiiTx;
 pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
 pub use oddrx1f::Oddrx1f;

@@ -25,6 +25,7 @@ pub mod gmii_tx;
 pub mod iddrx1f;
 pub mod mac_byte;
 pub mod oddrx1f;
+pub mod rgmii_tx;
 
 pub use byte_crc::ByteCrc;
 pub use gmii_rx::{GmiiRx, RxMacEvents};
@@ -32,6 +33,7 @@ pub use gmii_tx::GmiiTx;
 pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
 pub use oddrx1f::Oddrx1f;
+pub use rgmii_tx::RgmiiTx;
 
 /// Behavioural Verilog models of `ODDRX1F` and `IDDRX1F` (`ecp5_ddr_sim_models.v`), for
 /// Verilator simulation and lint only: append them to the generated Verilog of any block

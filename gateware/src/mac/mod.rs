@@ -16,8 +16,13 @@
 //! |---|---|
 //! | [`MacByte`] | one byte of a frame with `last` and `error` (RX: bad frame; TX: spoil it) |
 //! | [`ByteCrc`] | CRC-32 one byte per clock, derived from the contract's `crc32` |
-//! | [`GmiiTx`] | preamble, SFD, optional padding and FCS, 12-clock gap, underrun handling |
+//! | [`GmiiTx`] | preamble, SFD, optional padding and FCS, 12-clock gap, underrun -> TX_ER |
+//! | [`GmiiRx`] | SFD search, bytes with the verdict (FCS residue, RX_ER, runt) at `last` |
 //! | [`Oddrx1f`], [`Iddrx1f`] | the ECP5 DDR I/O registers, with simulation models |
+//! | [`RgmiiTx`] | `GmiiTx` + ODDRX1F on TXD, TX_CTL and the forwarded TXC |
+//! | [`RgmiiRx`] | IDDRX1F on RXD, RX_CTL + `GmiiRx`; in-band link status |
+//! | [`PhyReset`] | the PHY's RESET_N held low 10 ms after configuration (a parameter) |
+//! | [`RgmiiMac`] | one port: `RgmiiTx`, `RgmiiRx`, `PhyReset` and the pins |
 
 pub mod byte_crc;
 pub mod gmii_rx;
@@ -25,6 +30,7 @@ pub mod gmii_tx;
 pub mod iddrx1f;
 pub mod mac_byte;
 pub mod oddrx1f;
+pub mod rgmii_rx;
 pub mod rgmii_tx;
 
 pub use byte_crc::ByteCrc;
@@ -33,6 +39,7 @@ pub use gmii_tx::GmiiTx;
 pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
 pub use oddrx1f::Oddrx1f;
+pub use rgmii_rx::RgmiiRx;
 pub use rgmii_tx::RgmiiTx;
 
 /// Behavioural Verilog models of `ODDRX1F` and `IDDRX1F` (`ecp5_ddr_sim_models.v`), for

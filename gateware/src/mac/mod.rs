@@ -30,6 +30,8 @@ pub mod gmii_tx;
 pub mod iddrx1f;
 pub mod mac_byte;
 pub mod oddrx1f;
+pub mod phy_reset;
+pub mod rgmii_mac;
 pub mod rgmii_rx;
 pub mod rgmii_tx;
 
@@ -39,6 +41,8 @@ pub use gmii_tx::GmiiTx;
 pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
 pub use oddrx1f::Oddrx1f;
+pub use phy_reset::PhyReset;
+pub use rgmii_mac::RgmiiMac;
 pub use rgmii_rx::RgmiiRx;
 pub use rgmii_tx::RgmiiTx;
 

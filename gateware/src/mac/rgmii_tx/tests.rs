@@ -1,12 +1,10 @@
 use super::*;
 use crate::mac::gmii_tx::{GAP_CLOCKS, MIN_PAYLOAD_BYTES};
 use crate::mac::tests::{
-    bursts, gmii_from_rgmii, random_card_frame, Burst, ByteSource, Offer, RgmiiHalf,
+    bursts, gmii_from_rgmii, random_card_frame, tshark_fcs, Burst, ByteSource, Offer, RgmiiHalf,
 };
 use rand::{Rng, SeedableRng};
 use seqfab_contract::fcs::crc32;
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 #[test]
@@ -136,42 +134,6 @@ fn an_error_byte_drives_tx_ctl_high_then_low() {
     let last = &trace[first + 8 + 63];
     assert!(last.0 .0.ctl && !last.1 .0.ctl);
     assert!(!trace[first + 8 + 64].0 .0.ctl, "the frame ends after it");
-}
-
-/// `(ethertype, fcs status)` of every frame of a pcap, as tshark decodes it with FCS
-/// checking on (the options sim/tests/pcap.rs uses); `None` without tshark.
-fn tshark_fcs(pcap: &Path) -> Option<Vec<(String, String)>> {
-    let out = match Command::new("tshark")
-        .arg("-r")
-        .arg(pcap)
-        .args(["-o", "eth.check_fcs:TRUE", "-o", "eth.fcs:always"])
-        .args(["-T", "fields", "-e", "eth.type", "-e", "eth.fcs.status"])
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) => {
-            println!(
-                "NOTE: tshark not run ({e}): the pcap check is skipped; install it with \
-                 `apt-get install -y tshark` (scripts/check does)"
-            );
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let mut f = l.split('\t');
-                let ty = f.next().unwrap_or("").to_string();
-                (ty, f.next().unwrap_or("").to_string())
-            })
-            .collect(),
-    )
 }
 
 /// The frames captured at the RGMII TX pins (nibbles reassembled, preamble and SFD

@@ -13,6 +13,7 @@ pub mod fabric;
 pub mod frame;
 pub mod host;
 pub mod lint;
+pub mod mac;
 pub mod originator;
 pub mod verilog_ports;
 pub mod widgets;

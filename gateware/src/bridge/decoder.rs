@@ -28,8 +28,8 @@
 //! byte per `10 * clocks_per_bit` clocks, so they are always current by then. (ECP5-5G,
 //! Yosys + `constraints/logic_depth.py`: about 260 MHz for the decoder's paths.)
 
-use super::crc::Crc32Byte;
 use super::ReadReply;
+use crate::widgets::Crc32Byte;
 use crate::widgets::{StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::bridge::{

@@ -35,9 +35,9 @@
 //! against the one per 10 bit times (40 clocks or more) that the UART takes. The CRC
 //! register's input is then a flip-flop and the 40-input XOR of [`Crc32Byte`].
 
-use super::crc::Crc32Byte;
 use super::ReadReply;
 use crate::host::DmaWrite;
+use crate::widgets::Crc32Byte;
 use crate::widgets::{StreamSink, StreamSource, ZeroExtend};
 use rust_hdl::prelude::*;
 use seqfab_contract::bridge::{body_len, kind, CRC_BYTES, END, ESC, ESC_END, ESC_ESC};

@@ -20,7 +20,6 @@
 //! the driver's end-to-end test).
 
 pub mod bridged_card;
-pub mod crc;
 pub mod decoder;
 pub mod encoder;
 pub mod serial_model;
@@ -32,7 +31,6 @@ pub mod uart_rx;
 pub mod uart_tx;
 
 pub use bridged_card::{BridgedCard, BridgedCardSim};
-pub use crc::Crc32Byte;
 pub use decoder::BridgeDecoder;
 pub use encoder::BridgeEncoder;
 pub use uart_host_bridge::UartHostBridge;

@@ -29,6 +29,7 @@
 //! **Latency: 2 advances.** The `data` present at a rising edge where `advance` is high
 //! appears on `fcs` after the second such edge (two clocks when `advance` stays high).
 
+use crate::widgets::Lanes32;
 use rust_hdl::prelude::*;
 use seqfab_contract::fcs::{fcs_columns, fcs_of_zeros, FCS_COVERED_BITS};
 
@@ -41,47 +42,6 @@ pub const CHUNKS: usize = 16;
 pub const CHUNK_BITS: usize = 30;
 /// Number of FCS bits.
 const FCS_BITS: usize = 32;
-
-/// 32 single-bit lanes, bit `j` in field `bj`.
-///
-/// rust-hdl has no concatenation operator and its `set_bit` does not translate, so
-/// independent one-bit results are gathered into a word through struct fields: each field
-/// assignment becomes a Verilog part-select assignment (`lanes[(j)+:(1)] = ...`).
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-struct Lanes32 {
-    pub b0: Bit,
-    pub b1: Bit,
-    pub b2: Bit,
-    pub b3: Bit,
-    pub b4: Bit,
-    pub b5: Bit,
-    pub b6: Bit,
-    pub b7: Bit,
-    pub b8: Bit,
-    pub b9: Bit,
-    pub b10: Bit,
-    pub b11: Bit,
-    pub b12: Bit,
-    pub b13: Bit,
-    pub b14: Bit,
-    pub b15: Bit,
-    pub b16: Bit,
-    pub b17: Bit,
-    pub b18: Bit,
-    pub b19: Bit,
-    pub b20: Bit,
-    pub b21: Bit,
-    pub b22: Bit,
-    pub b23: Bit,
-    pub b24: Bit,
-    pub b25: Bit,
-    pub b26: Bit,
-    pub b27: Bit,
-    pub b28: Bit,
-    pub b29: Bit,
-    pub b30: Bit,
-    pub b31: Bit,
-}
 
 /// The 32 parities of one chunk of the message, one per FCS bit (combinational).
 ///

@@ -5,9 +5,11 @@
 //! own logic.
 
 pub mod arbiter3;
+pub mod crc32_byte;
 pub mod fifo;
 pub mod frame_arbiter3;
 pub mod frame_pack;
+pub mod lanes32;
 pub mod round_robin;
 pub mod skid_buffer;
 pub mod stream;
@@ -15,9 +17,11 @@ pub mod stream_arbiter2;
 pub mod zero_extend;
 
 pub use arbiter3::Arbiter3;
+pub use crc32_byte::Crc32Byte;
 pub use fifo::Fifo;
 pub use frame_arbiter3::FrameArbiter3;
 pub use frame_pack::FramePack;
+pub use lanes32::Lanes32;
 pub use round_robin::RoundRobin;
 pub use skid_buffer::SkidBuffer;
 pub use stream::{StreamSink, StreamSource};

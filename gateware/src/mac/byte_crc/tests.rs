@@ -21,18 +21,11 @@ fn derivation_matches_the_standard_constants() {
 #[test]
 fn step_agrees_with_the_contract_crc32() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let rows = row_masks();
     for _ in 0..200 {
         let len = rng.gen_range(0..80);
         let msg: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
         let state = msg.iter().fold(!0u32, |c, &b| step(c, b));
         assert_eq!(!state, crc32(&msg));
-        // The row masks compute the same step.
-        let (c, b) = (rng.gen::<u32>(), rng.gen::<u8>());
-        let by_rows = (0..32).fold(0u32, |acc, j| {
-            acc | ((((c ^ b as u32) & rows[j]).count_ones() & 1) << j)
-        });
-        assert_eq!(by_rows, step(c, b));
     }
 }
 

@@ -1,7 +1,9 @@
-//! [`Crc32Byte`]: one byte of the bridge's CRC-32 per clock (combinational).
+//! [`Crc32Byte`]: the Ethernet CRC-32 register advanced by one byte (combinational).
 //!
-//! The bridge protocol's CRC is the Ethernet FCS ([`seqfab_contract::bridge`]); a UART
-//! delivers a byte every 10 bit times, so a byte-serial CRC is plenty. One step of the
+//! The byte-serial form of the contract's FCS, for whoever sees one byte per clock: the
+//! UART host bridge (`crate::bridge`, whose packets carry the FCS) and the RGMII MAC
+//! (`crate::mac::ByteCrc` registers it). The card's 512-bit beats use the one-beat form,
+//! [`crate::fabric::crc::Fcs32`]. One step of the
 //! register, `next = crc32_update(state, [byte])`, is linear over GF(2) in `(state, byte)`
 //! (the table lookup and the shift are), so each output bit is the parity of `state` under
 //! one mask XOR the parity of `byte` under another. `new()` takes the masks from the
@@ -11,46 +13,9 @@
 //! Each output bit is an XOR of at most 40 inputs (about 3 LUT4 levels); the users
 //! register the result.
 
+use crate::widgets::Lanes32;
 use rust_hdl::prelude::*;
 use seqfab_contract::fcs::crc32_update;
-
-/// 32 one-bit lanes gathered into a word through struct fields (rust-hdl has no
-/// concatenation and its `set_bit` does not translate; see `fabric::crc`).
-#[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
-struct Lanes32 {
-    pub b0: Bit,
-    pub b1: Bit,
-    pub b2: Bit,
-    pub b3: Bit,
-    pub b4: Bit,
-    pub b5: Bit,
-    pub b6: Bit,
-    pub b7: Bit,
-    pub b8: Bit,
-    pub b9: Bit,
-    pub b10: Bit,
-    pub b11: Bit,
-    pub b12: Bit,
-    pub b13: Bit,
-    pub b14: Bit,
-    pub b15: Bit,
-    pub b16: Bit,
-    pub b17: Bit,
-    pub b18: Bit,
-    pub b19: Bit,
-    pub b20: Bit,
-    pub b21: Bit,
-    pub b22: Bit,
-    pub b23: Bit,
-    pub b24: Bit,
-    pub b25: Bit,
-    pub b26: Bit,
-    pub b27: Bit,
-    pub b28: Bit,
-    pub b29: Bit,
-    pub b30: Bit,
-    pub b31: Bit,
-}
 
 /// `result = crc32_update(state, [octet])` (the raw register: no preset, no complement).
 #[derive(LogicBlock)]

@@ -6,33 +6,7 @@ use seqfab_contract::frame::ETHERTYPE;
 use seqfab_sim::card::VerilatedCard;
 use seqfab_sim::report::write_pcaps;
 use seqfab_sim::run::{run, RunOptions};
-use std::path::Path;
-use std::process::Command;
-
-/// `(ethertype, fcs status)` of every frame, as tshark decodes them with FCS checking on.
-fn tshark_fields(pcap: &Path) -> Vec<(String, String)> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(pcap)
-        .args(["-o", "eth.check_fcs:TRUE", "-o", "eth.fcs:always", "-T", "fields", "-e", "eth.type", "-e", "eth.fcs.status"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run tshark ({e}); install it with `apt-get install -y tshark` (scripts/check does)"));
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let mut f = l.split('\t');
-            (
-                f.next().unwrap_or("").to_string(),
-                f.next().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
+use seqfab_testbench::pcap::tshark_fcs;
 
 #[test]
 fn run_pcaps_decode_in_tshark_with_good_fcs() {
@@ -47,7 +21,7 @@ fn run_pcaps_decode_in_tshark_with_good_fcs() {
     let paths = write_pcaps(&dir, &r).unwrap();
     let want_type = format!("{ETHERTYPE:#06x}");
     for (path, frames) in paths.iter().zip(&r.captures) {
-        let fields = tshark_fields(path);
+        let fields = tshark_fcs(path);
         assert_eq!(
             fields.len(),
             frames.len(),
@@ -74,7 +48,7 @@ fn run_pcaps_decode_in_tshark_with_good_fcs() {
     bad[1].1[20] ^= 0x01;
     let bad_path = dir.join("bad.pcap");
     seqfab_testbench::pcap::write_pcap(std::fs::File::create(&bad_path).unwrap(), &bad).unwrap();
-    let fields = tshark_fields(&bad_path);
+    let fields = tshark_fcs(&bad_path);
     assert_eq!(
         fields.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
         ["1", "0", "1"]

@@ -30,6 +30,37 @@ pub fn write_pcap<W: Write>(mut w: W, frames: &[(u64, [u8; 64])]) -> io::Result<
     w.flush()
 }
 
+/// `(ethertype, fcs status)` of every frame of a pcap, as tshark decodes it with the FCS
+/// checked (`eth.fcs.status` 1 = Good, 0 = Bad). The one place the tests run tshark.
+///
+/// # Panics
+/// If tshark cannot be run (the message names the install command; `scripts/check`
+/// installs it) or fails on the file.
+pub fn tshark_fcs(pcap: &std::path::Path) -> Vec<(String, String)> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args(["-o", "eth.check_fcs:TRUE", "-o", "eth.fcs:always"])
+        .args(["-T", "fields", "-e", "eth.type", "-e", "eth.fcs.status"])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run tshark ({e}); install it with `apt-get install -y tshark` (scripts/check does)")
+        });
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            let ty = f.next().unwrap_or("").to_string();
+            (ty, f.next().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,6 @@
 
 use rand::Rng;
 use seqfab_contract::frame::{Frame, FrameType};
-use std::path::Path;
-use std::process::Command;
 
 /// A seqfab frame with random fields, as the card sends it (64 bytes, FCS included).
 pub fn random_card_frame(rng: &mut impl Rng) -> [u8; 64] {
@@ -365,38 +363,4 @@ pub fn frames_of_beats(beats: &[(u8, bool, bool)]) -> Vec<(Vec<u8>, bool)> {
     out
 }
 
-/// `(ethertype, fcs status)` of every frame of a pcap, as tshark decodes it with FCS
-/// checking on (the options sim/tests/pcap.rs uses); `None` without tshark.
-pub fn tshark_fcs(pcap: &Path) -> Option<Vec<(String, String)>> {
-    let out = match Command::new("tshark")
-        .arg("-r")
-        .arg(pcap)
-        .args(["-o", "eth.check_fcs:TRUE", "-o", "eth.fcs:always"])
-        .args(["-T", "fields", "-e", "eth.type", "-e", "eth.fcs.status"])
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) => {
-            println!(
-                "NOTE: tshark not run ({e}): the pcap check is skipped; install it with \
-                 `apt-get install -y tshark` (scripts/check does)"
-            );
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let mut f = l.split('\t');
-                let ty = f.next().unwrap_or("").to_string();
-                (ty, f.next().unwrap_or("").to_string())
-            })
-            .collect(),
-    )
-}
+pub use seqfab_testbench::pcap::tshark_fcs;

@@ -186,10 +186,7 @@ fn frames_at_the_pins_decode_in_tshark_with_good_fcs() {
     bad_frames[1].1[20] ^= 0x01;
     let bad = dir.join("rgmii_tx_bad.pcap");
     seqfab_testbench::pcap::write_pcap(std::fs::File::create(&bad).unwrap(), &bad_frames).unwrap();
-    let (Some(fields), Some(bad_fields)) = (tshark_fcs(&good), tshark_fcs(&bad)) else {
-        let _ = std::fs::remove_dir_all(&dir);
-        return;
-    };
+    let (fields, bad_fields) = (tshark_fcs(&good), tshark_fcs(&bad));
     assert_eq!(fields.len(), captured.len(), "tshark read every frame");
     for (i, (ty, fcs)) in fields.iter().enumerate() {
         assert_eq!(ty, "0x88b5", "frame {i}: EtherType");

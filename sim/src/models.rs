@@ -1,5 +1,6 @@
 //! The Verilator models built by `build.rs`, one module each: `models::card` (the card
-//! core) and `models::testdesign` (the regression design of this infrastructure).
+//! core, 512-bit fabric ports), `models::card_narrow` (the card core, 32-bit fabric
+//! ports) and `models::testdesign` (the regression design of this infrastructure).
 //!
 //! Every module has a `PORTS` table and a `Model` type with:
 //!

@@ -45,10 +45,13 @@
 //! because the MAC does not rely on it (`RgmiiRx::inband_link` is informational), so a
 //! MAC reading in-band status here sees "link down" (RXD[0] = 0).
 //!
-//! **Faults**, like [`crate::fabric::Plane`]'s: random loss per output frame
-//! ([`RgmiiSwitch::loss`], seeded) and link down per port ([`RgmiiSwitch::set_link`]:
-//! its RX pins idle, its output queue and any frame on its wire discarded, frames it sends
-//! dropped).
+//! **Faults**, some of [`crate::fabric::Plane`]'s: random loss per output frame
+//! ([`RgmiiSwitch::loss`]), random single-bit corruption per output frame
+//! ([`RgmiiSwitch::corrupt`]: the frame goes out with its old FCS, so the receiving MAC
+//! must flag it), both from one seeded RNG, and link down per port
+//! ([`RgmiiSwitch::set_link`]: its RX pins idle, its output queue and any frame on its
+//! wire discarded, frames it sends dropped). Per-port latency and partitions are not
+//! modelled (a cable of one clock; use link down).
 //!
 //! **Capture**: with [`RgmiiSwitch::capture`] set, every frame seen on any port's TX pins
 //! (everything after a correct preamble and SFD, whatever its verdict, FCS included) is
@@ -363,6 +366,8 @@ pub struct PortStats {
     pub overflow: u64,
     /// Frames for this port dropped by the loss fault.
     pub lost: u64,
+    /// Frames for this port sent with one bit flipped by the corruption fault.
+    pub corrupted: u64,
     /// Frames for this port dropped because its link was down (or went down while they
     /// were queued or on the wire).
     pub link_down_tx: u64,
@@ -387,6 +392,7 @@ impl PortStats {
         self.sent += o.sent;
         self.overflow += o.overflow;
         self.lost += o.lost;
+        self.corrupted += o.corrupted;
         self.link_down_tx += o.link_down_tx;
     }
 }
@@ -419,6 +425,9 @@ pub struct RgmiiSwitch {
     table: HashMap<[u8; 6], usize>,
     /// Probability that a frame is dropped on its way to one output port.
     pub loss: f64,
+    /// Probability that a frame leaves one output port with one bit flipped (anywhere
+    /// from the destination address to the FCS).
+    pub corrupt: f64,
     /// Frames an output queue holds waiting to start; more are dropped.
     pub queue_frames: usize,
     /// Every frame seen on the TX pins, when `Some`.
@@ -431,7 +440,7 @@ pub struct RgmiiSwitch {
 impl RgmiiSwitch {
     /// `ports` ports, all links up, the fabric plane's buffer per output
     /// ([`Plane::BUFFER`] frames: a port's share of a shallow-buffer switch), `seed` for
-    /// the loss fault.
+    /// the loss and corruption faults.
     pub fn new(ports: usize, seed: u64) -> Self {
         assert!(ports >= 2, "a switch needs two ports");
         RgmiiSwitch {
@@ -446,6 +455,7 @@ impl RgmiiSwitch {
                 .collect(),
             table: HashMap::new(),
             loss: 0.0,
+            corrupt: 0.0,
             queue_frames: Plane::BUFFER,
             capture: None,
             rng: StdRng::seed_from_u64(seed),
@@ -592,6 +602,12 @@ impl RgmiiSwitch {
                 out.stats.lost += 1;
             } else if out.encoder.queued() >= self.queue_frames {
                 out.stats.overflow += 1;
+            } else if self.corrupt > 0.0 && self.rng.gen_bool(self.corrupt) {
+                let mut bad = frame.clone();
+                let bit = self.rng.gen_range(0..bad.len() * 8);
+                bad[bit / 8] ^= 1 << (bit % 8);
+                out.stats.corrupted += 1;
+                out.encoder.send(&bad);
             } else {
                 out.encoder.send(&frame);
             }

@@ -372,6 +372,30 @@ fn loss_and_link_down_drop_and_count() {
     assert_eq!(rig.got[1][0].verdict, Verdict::Runt);
 }
 
+#[test]
+fn corruption_flips_one_bit_and_the_receiver_sees_a_bad_fcs() {
+    let mut rig = Rig::new(2);
+    rig.sw.corrupt = 1.0;
+    let sent: Vec<Vec<u8>> = (0..20).map(|k| frame(0, 1, k)).collect();
+    for f in &sent {
+        rig.boards[0].send(f);
+    }
+    rig.run_until_idle(5000);
+    assert_eq!(rig.sw.stats(1).corrupted, 20);
+    assert_eq!(rig.sw.stats(0).received, 20, "they were good on the way in");
+    assert_eq!(rig.got[1].len(), 20);
+    for (d, f) in rig.got[1].iter().zip(&sent) {
+        assert_eq!(d.verdict, Verdict::BadFcs);
+        let flipped: u32 = d
+            .frame
+            .iter()
+            .zip(f)
+            .map(|(a, b)| (a ^ b).count_ones())
+            .sum();
+        assert_eq!(flipped, 1);
+    }
+}
+
 /// The capture holds every frame from the TX pins with its FCS: tshark reads the good
 /// ones as FCS Good and the damaged one as Bad.
 #[test]

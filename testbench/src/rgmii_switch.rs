@@ -34,7 +34,8 @@
 //! (broadcast, multicast) or an unknown one floods every other port. Addresses are
 //! forgotten when their port's link goes down; there is no ageing (simulations are far
 //! shorter than the 300 s default). Store and forward: a frame is queued on its output
-//! ports the clock after its last byte, each output queue holds at most
+//! ports in the clock TX_EN falls after it (the clock after its last byte) and starts
+//! out of an idle port in the clock after that; each output queue holds at most
 //! [`RgmiiSwitch::queue_frames`] frames waiting to start (beyond that it drops and
 //! counts, as a real switch does).
 //!
@@ -522,9 +523,11 @@ impl RgmiiSwitch {
     }
 
     /// One 8 ns clock: `tx[p]` is port `p`'s board's TX pins in this clock; returns the
-    /// RX pins to drive to each board in this clock. A frame's last byte in and its first
-    /// byte out are at least one clock apart (store and forward), so the output does not
-    /// depend on this clock's input.
+    /// RX pins to drive to each board in this clock. The output is computed before the
+    /// input is read (store and forward: a frame's first byte leaves at the earliest two
+    /// clocks after its last byte came in), so it does not depend on this clock's input
+    /// and a caller may drive the result one clock late (a cable) without changing
+    /// anything but the latency.
     pub fn step(&mut self, tx: &[RgmiiPins]) -> &[RgmiiPins] {
         assert_eq!(tx.len(), self.ports.len(), "one TX sample per port");
         for (p, out) in self.ports.iter_mut().zip(self.rx.iter_mut()) {

@@ -4,7 +4,8 @@
 //! one call per clock with the values of the card's input ports, returning its output
 //! ports. Everything around the card is plain Rust here: the host ([`host`]: MMIO,
 //! DMA memory, completion rings, state mirror, clients issuing requests), the fabric
-//! planes ([`fabric`]: switches with latency, loss, corruption, partitions, link down),
+//! planes ([`fabric`]: switches with latency, loss, corruption, partitions, link down;
+//! [`rgmii_switch`]: a learning switch at the RGMII pins of board tops),
 //! a cluster that steps them together ([`cluster`]), the request history ([`history`])
 //! and the invariant checker ([`checker`]), which reads only that history, so it is
 //! independent of the gateware it judges. What the cluster sees a card break at its
@@ -20,6 +21,7 @@ pub mod host;
 pub mod narrow;
 pub mod pcap;
 pub mod pins;
+pub mod rgmii_switch;
 pub mod rig;
 
 pub use checker::Violation;

@@ -1,17 +1,34 @@
 //! Writes a fabric plane's frames as a pcap file that tshark and Wireshark read.
 //!
 //! Classic pcap with nanosecond timestamps (magic 0xA1B23C4D) and link type 1
-//! (LINKTYPE_ETHERNET). Each record holds the whole 64-byte frame including its FCS,
-//! as the card put it on the wire; the timestamp is the clock cycle converted at the
-//! nominal card clock (`seqfab_contract::CLOCK_MHZ`).
+//! (LINKTYPE_ETHERNET). Each record holds the whole frame including its FCS, as it was
+//! on the wire (so tshark can check the FCS); the timestamp is a clock count converted
+//! at that clock's frequency: the nominal card clock (`seqfab_contract::CLOCK_MHZ`) for
+//! the card's 64-byte frames ([`write_pcap`]), or another, e.g. the RGMII 125 MHz clock
+//! of [`crate::rgmii_switch`], with frames of any length ([`write_pcap_at`]).
 
 use std::io::{self, Write};
 
 const MAGIC_NANOSECONDS: u32 = 0xA1B2_3C4D;
 const LINKTYPE_ETHERNET: u32 = 1;
 
-/// Writes the pcap global header and one record per `(cycle, frame)`.
-pub fn write_pcap<W: Write>(mut w: W, frames: &[(u64, [u8; 64])]) -> io::Result<()> {
+/// Writes the pcap global header and one record per `(cycle, frame)`, cycles of the card
+/// clock.
+pub fn write_pcap<W: Write>(w: W, frames: &[(u64, [u8; 64])]) -> io::Result<()> {
+    write_pcap_at(
+        w,
+        seqfab_contract::CLOCK_MHZ,
+        frames.iter().map(|(c, f)| (*c, f)),
+    )
+}
+
+/// Writes the pcap global header and one record per `(clock, frame)`, `clock` counted
+/// at `clock_mhz`; frames of any length (FCS included).
+pub fn write_pcap_at<W: Write, B: AsRef<[u8]>>(
+    mut w: W,
+    clock_mhz: u64,
+    frames: impl IntoIterator<Item = (u64, B)>,
+) -> io::Result<()> {
     w.write_all(&MAGIC_NANOSECONDS.to_le_bytes())?;
     w.write_all(&2u16.to_le_bytes())?; // version 2.4
     w.write_all(&4u16.to_le_bytes())?;
@@ -20,7 +37,8 @@ pub fn write_pcap<W: Write>(mut w: W, frames: &[(u64, [u8; 64])]) -> io::Result<
     w.write_all(&65535u32.to_le_bytes())?; // snaplen
     w.write_all(&LINKTYPE_ETHERNET.to_le_bytes())?;
     for (cycle, frame) in frames {
-        let ns = cycle * 1000 / seqfab_contract::CLOCK_MHZ;
+        let frame = frame.as_ref();
+        let ns = cycle * 1000 / clock_mhz;
         w.write_all(&((ns / 1_000_000_000) as u32).to_le_bytes())?;
         w.write_all(&((ns % 1_000_000_000) as u32).to_le_bytes())?;
         w.write_all(&(frame.len() as u32).to_le_bytes())?;

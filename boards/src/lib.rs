@@ -35,6 +35,11 @@ pub struct Board {
     pub pin_file: &'static str,
     /// Files the flow needs besides `top.v`: (file name, Verilog).
     pub verilog: fn() -> Vec<(&'static str, String)>,
+    /// What the top contains, one line per block (the build report's `placed`): written
+    /// here beside the top, not in the build script, so the two cannot drift apart.
+    pub placed: &'static [&'static str],
+    /// What the board has and the top leaves out, and why (the report's `not_placed`).
+    pub not_placed: &'static [&'static str],
 }
 
 /// A board top's Verilog. Generated on a large stack: the card core inside a board top is
@@ -63,6 +68,17 @@ pub const BOARDS: &[Board] = &[
                 ),
             ]
         },
+        placed: &[
+            "card core (see `core`)",
+            "EHXPLLL: 100 MHz oscillator -> card clock (CLKOP) and RGMII TX clock (CLKOS)",
+            "stand-in boundary: 512-bit serial stimulus register feeding the host and fabric \
+             inputs, XOR folds of every core output onto LEDs and UART TX",
+        ],
+        not_placed: &[
+            "PCIe endpoint (DCU0, x1): no open PCIe IP for the ECP5; the host port is driven \
+             by the stand-in boundary",
+            "fabric MACs for planes X and Y: driven by the stand-in boundary",
+        ],
     },
     Board {
         name: "alveo-u250",
@@ -73,6 +89,17 @@ pub const BOARDS: &[Board] = &[
                 ("ip_stubs.v", alveo::ip::stubs()),
             ]
         },
+        placed: &[
+            "card core (see `core`)",
+            "host bridge: the core's host port on the XDMA's AXI bridge interfaces \
+             (BAR0 reads and writes, DMA writes, interrupts; boards/src/alveo/host_bridge.rs)",
+            "MAC bridges for planes X and Y: 512-bit AXI4-Stream with the clock crossing \
+             from each CMAC's 322 MHz clock (boards/src/alveo/mac_bridge.rs)",
+        ],
+        not_placed: &[
+            "XDMA (PCIe Gen3 x8) and two CMAC (100G) IP cores: black boxes here, built by \
+             Vivado (constraints/alveo-u250/build.tcl, not verified here)",
+        ],
     },
 ];
 

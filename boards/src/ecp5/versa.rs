@@ -12,10 +12,36 @@ use super::pll::Ecp5Pll;
 use crate::standin_boundary::StandInBoundary;
 use crate::{new_core, Core};
 use rust_hdl::prelude::*;
-use seqfab_contract::CLOCK_MHZ;
+use seqfab_contract::bridge::{uart_rate, UartRate};
 
-/// The board oscillator, MHz.
-pub const OSC_MHZ: u64 = 100;
+/// The board oscillator (site P3), kHz.
+pub const OSC_KHZ: u64 = 100_000;
+
+/// The Versa's card clock, kHz: the one place it is chosen (the PLL's CLKOP, the UART
+/// divider, and the LPF's `FREQUENCY NET "clk_core"`, which a test holds equal to it).
+/// Why 75 MHz and not DESIGN.md's nominal 250: this board carries 2 x 1 Gb/s Ethernet
+/// (a 32-bit beat at 31.25 MHz or more keeps up with it) and a UART, and the card core
+/// reaches about 90 MHz on this part (constraints/README.md). If place and route cannot
+/// meet 75, the fallback is `62_500` (VCO 625 MHz; the UART gets 5.65 Mbaud).
+pub const CARD_CLOCK_KHZ: u64 = 75_000;
+
+/// The RGMII transmit clock, kHz: 1000BASE-T's 125 MHz GMII byte clock (IEEE 802.3
+/// clause 35), from the PLL's CLKOS; both ports share it.
+pub const RGMII_CLOCK_KHZ: u64 = 125_000;
+
+/// The PLL: oscillator -> card clock (CLKOP) and RGMII transmit clock (CLKOS).
+pub type VersaPll = Ecp5Pll<OSC_KHZ, CARD_CLOCK_KHZ, RGMII_CLOCK_KHZ>;
+
+/// The host UART's rate and divider at the card clock (`seqfab_contract::bridge::uart_rate`:
+/// the fastest FT2232H rate the card clock divides within 1 %).
+///
+/// # Panics
+/// If the card clock gives no FT2232H rate (the test `card_clock_gives_a_uart_rate`
+/// keeps that from reaching a build).
+pub fn host_uart_rate() -> UartRate {
+    uart_rate(CARD_CLOCK_KHZ * 1000)
+        .unwrap_or_else(|| panic!("no FT2232H rate at a {CARD_CLOCK_KHZ} kHz card clock"))
+}
 
 #[derive(LogicBlock)]
 pub struct Versa5gTop {
@@ -29,7 +55,7 @@ pub struct Versa5gTop {
     pub uart_tx: Signal<Out, Bit>,
     /// User LEDs D21..D28 (the board drives them active low): folded core outputs.
     pub led: Signal<Out, Bits<8>>,
-    pll: Ecp5Pll<OSC_MHZ, CLOCK_MHZ>,
+    pll: VersaPll,
     /// The card clock, named so that the LPF can constrain it (`FREQUENCY NET`).
     clk_core: Signal<Local, Clock>,
     io: StandInBoundary,
@@ -56,7 +82,7 @@ impl Logic for Versa5gTop {
     #[hdl_gen]
     fn update(&mut self) {
         self.pll.clk_in.next = self.clk100.val();
-        self.clk_core.next = self.pll.clk_out.val();
+        self.clk_core.next = self.pll.clk_op.val();
         self.io.clock.next = self.clk_core.val();
         self.core.clock.next = self.clk_core.val();
         self.io.serial_in.next = self.uart_rx.val();
@@ -97,5 +123,41 @@ impl Logic for Versa5gTop {
         self.io.y_tx_bytes.next = self.core.y.tx_bytes.val();
         self.core.y.tx_ready.next = self.io.y_tx_ready.val();
         self.core.y.link_up.next = self.io.y_link_up.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecp5::pll::PllParams;
+
+    /// The lead's plan for this board: one VCO at 750 MHz, 75 MHz on CLKOP, 125 on CLKOS.
+    #[test]
+    fn the_pll_makes_the_card_and_rgmii_clocks() {
+        let p = VersaPll::params();
+        assert_eq!(p.vco_khz / p.clkop_div, CARD_CLOCK_KHZ);
+        assert_eq!(p.vco_khz / p.clkos_div.unwrap(), RGMII_CLOCK_KHZ);
+        if CARD_CLOCK_KHZ == 75_000 {
+            assert_eq!(
+                p,
+                PllParams {
+                    clki_div: 4,
+                    clkfb_div: 3,
+                    clkop_div: 10,
+                    clkos_div: Some(6),
+                    vco_khz: 750_000
+                }
+            );
+        }
+    }
+
+    /// The UART divider follows the card clock; the fallback clock has a rate too.
+    #[test]
+    fn card_clock_gives_a_uart_rate() {
+        assert_eq!(Some(host_uart_rate()), uart_rate(CARD_CLOCK_KHZ * 1000));
+        for (khz, baud, cpb) in [(75_000, 5_333_333, 14), (62_500, 5_647_058, 11)] {
+            let r = uart_rate(khz * 1000).expect("an FT2232H rate");
+            assert_eq!((r.baud, r.clocks_per_bit), (baud, cpb), "at {khz} kHz");
+        }
     }
 }

@@ -22,6 +22,10 @@ fn models() -> Vec<(&'static str, String)> {
     vec![
         ("testdesign", seqfab_sim_testdesign::verilog()),
         ("card", seqfab_gateware::card::card_core_verilog()),
+        (
+            "card_narrow",
+            seqfab_gateware::card::card_core_verilog_of::<32, 3>(),
+        ),
     ]
 }
 

@@ -26,7 +26,16 @@ pub fn bits_from_bytes<const N: usize>(bytes: &[u8]) -> Bits<N> {
 pub fn bytes_from_bits<const N: usize, const B: usize>(bits: Bits<N>) -> [u8; B] {
     let mut out = [0u8; B];
     for (k, chunk) in out.chunks_mut(8).enumerate() {
-        let w = (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64();
+        let w = if N <= 64 {
+            // A narrow vector (a 32-bit fabric beat) has one word, and no 64-bit slice.
+            if k == 0 {
+                bits.to_u64()
+            } else {
+                0
+            }
+        } else {
+            (bits >> ((k * 64) as u64)).get_bits::<64>(0).to_u64()
+        };
         chunk.copy_from_slice(&w.to_le_bytes()[..chunk.len()]);
     }
     out
@@ -43,6 +52,10 @@ mod tests {
         assert_eq!(b.get_bits::<8>(0).to_u64(), bytes[0] as u64);
         assert_eq!(b.get_bits::<8>(8 * 63).to_u64(), bytes[63] as u64);
         let back: [u8; 64] = bytes_from_bits(b);
+        let narrow: Bits<32> = bits_from_bytes(&bytes[..4]);
+        let four: [u8; 8] = bytes_from_bits(narrow);
+        assert_eq!(&four[..4], &bytes[..4]);
+        assert_eq!(four[4..], [0; 4]);
         assert_eq!(back.to_vec(), bytes);
         let short: Bits<256> = bits_from_bytes(&bytes[..5]);
         let back: [u8; 32] = bytes_from_bits(short);

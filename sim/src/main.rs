@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use seqfab_sim::bench;
-use seqfab_sim::card::{CardKind, Simulator, VerilatedCard};
+use seqfab_sim::card::{CardKind, FabricWidth, Simulator, VerilatedCard};
 use seqfab_sim::faults;
 use seqfab_sim::report;
 use seqfab_sim::run::{run, run_with, RunOptions};
@@ -100,6 +100,10 @@ struct FabricArgs {
     faults: String,
     #[arg(long, value_enum, default_value_t = Simulator::Verilator)]
     model: Simulator,
+    /// Width of the cards' fabric ports in bits: 512 (a 100G MAC, one frame a beat) or
+    /// 32 (gigabit PHYs, as on the ECP5-5G Versa; 16 beats a frame).
+    #[arg(long, value_enum, default_value_t = FabricWidth::Wide)]
+    fabric: FabricWidth,
 }
 
 impl FabricArgs {
@@ -119,6 +123,7 @@ impl FabricArgs {
         }
         Ok(CardKind {
             simulator: self.model,
+            width: self.fabric,
             vcd,
         })
     }

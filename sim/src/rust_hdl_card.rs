@@ -7,39 +7,48 @@
 //! asks for), raise the clock and settle again.
 
 use rust_hdl::prelude::*;
+use seqfab_contract::frame::FRAME_BYTES;
 use seqfab_gateware::bits::{bits_from_bytes, bytes_from_bits};
-use seqfab_gateware::card::CardCore;
-use seqfab_gateware::fabric::plane::FabricPort;
+use seqfab_gateware::card::CardCoreOf;
+use seqfab_gateware::fabric::plane::{FabricPort, NARROW, WIDE};
 use seqfab_testbench::pins::{CardInputs, CardModel, CardOutputs, MacIn, MacOut};
 
 /// Passes through `simulate` allowed for the logic to settle.
 const SETTLE_ITERATIONS: usize = 200;
 
-pub struct RustHdlCard {
-    core: Box<CardCore>,
+/// The card core with `W`-bit fabric ports in rust-hdl's simulator. Narrow ports use the
+/// first `W / 8` bytes of [`MacIn::rx_data`] and [`MacOut::tx_data`] (wrap the card in
+/// `seqfab_testbench::narrow::Narrow` to give it whole frames).
+pub struct RustHdlCardOf<const W: usize, const B: usize> {
+    core: Box<CardCoreOf<W, B>>,
 }
 
-impl Default for RustHdlCard {
+/// The 512-bit card (one frame a beat).
+pub type RustHdlCard = RustHdlCardOf<{ WIDE.0 }, { WIDE.1 }>;
+/// The 32-bit card.
+pub type RustHdlNarrowCard = RustHdlCardOf<{ NARROW.0 }, { NARROW.1 }>;
+
+impl<const W: usize, const B: usize> Default for RustHdlCardOf<W, B> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl RustHdlCard {
+impl<const W: usize, const B: usize> RustHdlCardOf<W, B> {
     pub fn new() -> Self {
-        let mut core = Box::new(CardCore::new());
+        let mut core = Box::new(CardCoreOf::<W, B>::new());
         core.connect_all();
         core.clock.next = Clock { clk: false };
         assert!(
             simulate(core.as_mut(), SETTLE_ITERATIONS),
             "card core does not settle"
         );
-        RustHdlCard { core }
+        Self { core }
     }
 }
 
-fn drive_mac(port: &mut FabricPort, m: &MacIn) {
-    port.rx_data.next = bits_from_bytes(&m.rx_data);
+fn drive_mac<const W: usize, const B: usize>(port: &mut FabricPort<W, B>, m: &MacIn) {
+    port.rx_data.next = bits_from_bytes(&m.rx_data[..W / 8]);
     port.rx_valid.next = m.rx_valid;
     port.rx_last.next = m.rx_last;
     port.rx_bytes.next = (m.rx_bytes as u64).into();
@@ -47,9 +56,12 @@ fn drive_mac(port: &mut FabricPort, m: &MacIn) {
     port.link_up.next = m.link_up;
 }
 
-fn sample_mac(port: &FabricPort) -> MacOut {
+fn sample_mac<const W: usize, const B: usize>(port: &FabricPort<W, B>) -> MacOut {
+    let mut tx_data = [0u8; FRAME_BYTES];
+    let beat: [u8; FRAME_BYTES] = bytes_from_bits(port.tx_data.val());
+    tx_data[..W / 8].copy_from_slice(&beat[..W / 8]);
     MacOut {
-        tx_data: bytes_from_bits(port.tx_data.val()),
+        tx_data,
         tx_valid: port.tx_valid.val(),
         tx_last: port.tx_last.val(),
         tx_bytes: port.tx_bytes.val().to_u64() as u8,
@@ -57,7 +69,7 @@ fn sample_mac(port: &FabricPort) -> MacOut {
     }
 }
 
-impl CardModel for RustHdlCard {
+impl<const W: usize, const B: usize> CardModel for RustHdlCardOf<W, B> {
     fn step(&mut self, i: &CardInputs) -> CardOutputs {
         let c = self.core.as_mut();
         c.mmio_addr.next = (i.mmio_addr as u64).into();

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fabric;
 pub mod history;
 pub mod host;
+pub mod narrow;
 pub mod pcap;
 pub mod pins;
 pub mod rig;

@@ -9,7 +9,7 @@
 
 use super::UartHostBridge;
 use crate::card::CardCore;
-use crate::fabric::plane::FabricPort;
+use crate::fabric::plane::WidePort;
 use rust_hdl::prelude::*;
 
 /// The card core behind a UART host bridge.
@@ -22,9 +22,9 @@ pub struct BridgedCard {
     /// Serial output to the host.
     pub tx: Signal<Out, Bit>,
     /// Fabric plane X, passed through to the core.
-    pub x: FabricPort,
+    pub x: WidePort,
     /// Fabric plane Y, passed through to the core.
-    pub y: FabricPort,
+    pub y: WidePort,
     bridge: UartHostBridge,
     core: CardCore,
 }

@@ -1,7 +1,10 @@
 //! The card core: every block of a seqfab card, board-independent.
 //!
 //! Its only interfaces are the host port (MMIO, DMA write master, one interrupt line per
-//! queue) and the two fabric ports (planes X and Y, 512-bit MAC streams plus link state).
+//! queue) and the two fabric ports (planes X and Y, MAC streams plus link state). The
+//! fabric ports' width is a parameter per board (DESIGN.md 7): [`CardCore`] has the
+//! 512-bit ports of a 100G MAC (the Alveo U250, the simulator's figures),
+//! [`NarrowCardCore`] 32-bit ports for gigabit PHYs (the ECP5-5G Versa's RGMII MACs).
 //! Board tops wrap it with clocks, PCIe and PHYs (`constraints/<board>/`); simulators run
 //! it whole. The block diagram and the reasons behind each boundary are in
 //! `docs/gateware.md`.
@@ -11,7 +14,7 @@ use super::tx_router::TxRouter;
 use crate::engine::{EngineStatus, SequenceEngine};
 use crate::fabric::heartbeat::HeartbeatTimer;
 use crate::fabric::lease::LeaseKeeper;
-use crate::fabric::plane::{FabricPlane, FabricPort, FrameFifo};
+use crate::fabric::plane::{FabricPlane, FabricPort, FrameFifo, NARROW, WIDE};
 use crate::frame::FrameFields;
 use crate::host::completion_writer::CompletionWriter;
 use crate::host::mirror_writer::MirrorWriter;
@@ -36,8 +39,14 @@ pub struct IrqLines {
 }
 const _: () = assert!(QUEUES == 4, "IrqLines has one line per queue");
 
+/// The card with 512-bit fabric ports (one frame a beat), behind a 100G MAC.
+pub type CardCore = CardCoreOf<{ WIDE.0 }, { WIDE.1 }>;
+/// The card with 32-bit fabric ports, behind gigabit PHYs.
+pub type NarrowCardCore = CardCoreOf<{ NARROW.0 }, { NARROW.1 }>;
+
+/// The card core with `W`-bit fabric ports (byte counts in `B` bits); see the module doc.
 #[derive(LogicBlock)]
-pub struct CardCore {
+pub struct CardCoreOf<const W: usize, const B: usize> {
     pub clock: Signal<In, Clock>,
     /// MMIO byte offset in BAR0.
     pub mmio_addr: Signal<In, Bits<32>>,
@@ -61,9 +70,9 @@ pub struct CardCore {
     /// a vector, as PCIe hard IPs take them).
     pub irq: Signal<Out, Bits<QUEUES>>,
     /// Fabric plane X.
-    pub x: FabricPort,
+    pub x: FabricPort<W, B>,
     /// Fabric plane Y.
-    pub y: FabricPort,
+    pub y: FabricPort<W, B>,
     regs: RegFile,
     queues: [RequestQueue; QUEUES],
     originator: Originator,
@@ -73,8 +82,8 @@ pub struct CardCore {
     dma: StreamArbiter2<DmaWrite>,
     loop_engine: FrameFifo,
     loop_host: FrameFifo,
-    plane_x: FabricPlane,
-    plane_y: FabricPlane,
+    plane_x: FabricPlane<W, B>,
+    plane_y: FabricPlane<W, B>,
     dispatch: RxDispatch,
     router: TxRouter,
     heartbeat: HeartbeatTimer,
@@ -97,15 +106,15 @@ pub struct CardCore {
     stats: StatIncrements,
 }
 
-impl Default for CardCore {
+impl<const W: usize, const B: usize> Default for CardCoreOf<W, B> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl CardCore {
+impl<const W: usize, const B: usize> CardCoreOf<W, B> {
     pub fn new() -> Self {
-        CardCore {
+        CardCoreOf {
             clock: Default::default(),
             mmio_addr: Default::default(),
             mmio_wdata: Default::default(),
@@ -147,7 +156,7 @@ impl CardCore {
     }
 }
 
-impl Logic for CardCore {
+impl<const W: usize, const B: usize> Logic for CardCoreOf<W, B> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, status_copy, orig_config, router_epoch);
@@ -262,8 +271,8 @@ impl Logic for CardCore {
         self.engine.enabled.next = self.regs.enable.val();
 
         // ---- Fabric planes: MAC, framing, receive FIFO, liveness ----
-        FabricPort::link(&mut self.x, &mut self.plane_x.mac);
-        FabricPort::link(&mut self.y, &mut self.plane_y.mac);
+        FabricPort::<W, B>::link(&mut self.x, &mut self.plane_x.mac);
+        FabricPort::<W, B>::link(&mut self.y, &mut self.plane_y.mac);
         self.plane_x.enabled.next = self.regs.plane_x_en.val();
         self.plane_y.enabled.next = self.regs.plane_y_en.val();
         self.plane_x.node_id.next = self.regs.node_id.val();
@@ -362,10 +371,16 @@ impl Logic for CardCore {
     }
 }
 
-/// The card core's Verilog (top module `top`), as simulators and board flows consume it.
+/// The card core's Verilog (top module `top`) with 512-bit fabric ports, as simulators
+/// and board flows consume it.
 pub fn card_core_verilog() -> String {
+    card_core_verilog_of::<{ WIDE.0 }, { WIDE.1 }>()
+}
+
+/// The card core's Verilog with `W`-bit fabric ports.
+pub fn card_core_verilog_of<const W: usize, const B: usize>() -> String {
     crate::big_stack::run(|| {
-        let mut core = CardCore::new();
+        let mut core = CardCoreOf::<W, B>::new();
         core.connect_all();
         generate_verilog(&core)
     })

@@ -5,4 +5,6 @@ pub mod frame_class;
 pub mod rx_dispatch;
 pub mod tx_router;
 
-pub use card_core::{card_core_verilog, CardCore};
+pub use card_core::{
+    card_core_verilog, card_core_verilog_of, CardCore, CardCoreOf, NarrowCardCore,
+};

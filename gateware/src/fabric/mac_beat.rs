@@ -13,3 +13,13 @@ pub struct MacBeat {
     /// Valid bytes in the beat (1..=64).
     pub bytes: Bits<7>,
 }
+
+/// Checks that a fabric port of `w` bits with its byte count in `b` bits can carry a
+/// frame in whole beats (the width converters' and the planes' one precondition).
+pub fn assert_beat_width(w: usize, b: usize) {
+    assert!(
+        w.is_multiple_of(8) && (8..=512).contains(&w) && 512usize.is_multiple_of(w),
+        "a beat of {w} bits does not divide a 64-byte frame"
+    );
+    assert!(1 << b > w / 8, "{b} bits cannot count {} bytes", w / 8);
+}

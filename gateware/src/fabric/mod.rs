@@ -8,6 +8,8 @@
 //!
 //! | block | latency |
 //! |---|---|
+//! | [`beat_gather::BeatGather`] | 1 cycle from a narrow port's last beat to the whole frame (narrow boards only) |
+//! | [`beat_scatter::BeatScatter`] | the first narrow beat 1 cycle after the frame is taken (narrow boards only) |
 //! | [`crc::Fcs32`] | 2 advances |
 //! | [`tx_framer::TxFramer`] | 3 cycles from a frame taken on `frames_in` to `beats_out` valid (more while the MAC stalls) |
 //! | [`rx_deframer::RxDeframer`] | 3 cycles from the beat to `frames_out` valid / drop pulse |
@@ -18,6 +20,8 @@
 
 use rust_hdl::prelude::*;
 
+pub mod beat_gather;
+pub mod beat_scatter;
 pub mod crc;
 pub mod heartbeat;
 pub mod heartbeat_rx;

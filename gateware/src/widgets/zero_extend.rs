@@ -18,7 +18,7 @@ pub struct ZeroExtend<const N: usize, const M: usize> {
 
 impl<const N: usize, const M: usize> ZeroExtend<N, M> {
     pub fn new() -> Self {
-        assert!(N < M, "ZeroExtend widens: N ({N}) must be below M ({M})");
+        assert!(N <= M, "ZeroExtend widens: N ({N}) must not exceed M ({M})");
         Self::default()
     }
 }
@@ -34,7 +34,12 @@ impl<const N: usize, const M: usize> Logic for ZeroExtend<N, M> {
 
     fn hdl(&self) -> Verilog {
         // rust-hdl declares outputs `reg`, so a combinational block, not `assign`.
-        Verilog::Custom(format!("always @(*) wide = {{{}'d0, narrow}};", M - N))
+        // N == M: a block generic over a width (a fabric plane) may widen by nothing.
+        Verilog::Custom(if N == M {
+            "always @(*) wide = narrow;".into()
+        } else {
+            format!("always @(*) wide = {{{}'d0, narrow}};", M - N)
+        })
     }
 }
 

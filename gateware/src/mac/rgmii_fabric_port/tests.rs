@@ -465,6 +465,10 @@ fn run_pair(card_half_ps: u64, frames: usize, seed: u64) {
     let r = out.lock().unwrap();
     let bad_b = check_direction("A -> B", &to_b, &r.rx_b);
     let bad_a = check_direction("B -> A", &to_a, &r.rx_a);
+    println!(
+        "frames {frames} each way; bad (B->A, A->B) {bad_a}, {bad_b}; tx stalls {:?}; link checks in reset {}",
+        r.stalled, r.link_checks
+    );
     assert!(
         to_b.iter().filter(|f| f.corrupt).count() >= 3,
         "the run corrupts frames"

@@ -127,7 +127,7 @@ impl<D: Synth, const A: usize, const P: usize> Logic for AsyncFifo<D, A, P> {
         self.wgray_inc.next = self.wbin_inc.val() ^ (self.wbin_inc.val() >> self.one.val());
         self.almost_full.next = (self.wgray.q.val() == self.full_mark.val())
             | (self.wgray_inc.val() == self.full_mark.val());
-        self.push.next = self.write.val() & !(self.wgray.q.val() == self.full_mark.val());
+        self.push.next = self.write.val() & (self.wgray.q.val() != self.full_mark.val());
         self.ram.write_enable.next = self.push.val();
         self.ram.write_address.next = self.wbin.q.val().get_bits::<A>(0);
         self.ram.write_data.next = self.data_in.val();
@@ -143,7 +143,7 @@ impl<D: Synth, const A: usize, const P: usize> Logic for AsyncFifo<D, A, P> {
         self.wsync1.d.next = self.wgray.q.val();
         self.wsync2.d.next = self.wsync1.q.val();
         self.empty.next = self.rgray.q.val() == self.wsync2.q.val();
-        self.pop.next = self.read.val() & !(self.rgray.q.val() == self.wsync2.q.val());
+        self.pop.next = self.read.val() & (self.rgray.q.val() != self.wsync2.q.val());
         if self.pop.val() {
             self.rnext.next = self.rbin.q.val() + self.one.val();
         } else {

@@ -465,6 +465,10 @@ fn run_pair(card_half_ps: u64, frames: usize, seed: u64) {
     let r = out.lock().unwrap();
     let bad_b = check_direction("A -> B", &to_b, &r.rx_b);
     let bad_a = check_direction("B -> A", &to_a, &r.rx_a);
+    println!(
+        "frames {frames} each way; bad (B->A, A->B) {bad_a}, {bad_b}; tx stalls {:?}; link checks in reset {}",
+        r.stalled, r.link_checks
+    );
     assert!(
         to_b.iter().filter(|f| f.corrupt).count() >= 3,
         "the run corrupts frames"
@@ -498,4 +502,45 @@ fn frames_cross_both_ways_byte_exact_at_a_75_mhz_card_clock() {
 #[test]
 fn frames_cross_both_ways_byte_exact_at_a_62_5_mhz_card_clock() {
     run_pair(8000, 200, 72);
+}
+
+/// Yosys' `synth_ecp5` takes the whole port (two dual-clock RAMs, three clock domains)
+/// and keeps the MAC's DDR primitives on the pins; prints the cell counts.
+#[test]
+fn synthesizes_for_the_ecp5() {
+    let mut uut = RgmiiFabricPort::default();
+    uut.connect_all();
+    let dir = std::env::temp_dir().join(format!("seqfab-macport-yosys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("top.v"), generate_verilog(&uut)).unwrap();
+    let out = std::process::Command::new("yosys")
+        .current_dir(&dir)
+        .args([
+            "-p",
+            "read_verilog top.v; synth_ecp5 -top top; tee -o stat.txt stat",
+        ])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run yosys ({e}); install it with `apt-get install -y yosys`")
+        });
+    assert!(
+        out.status.success(),
+        "yosys failed (input kept in {}):\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("{stat}");
+    let count = |cell: &str| -> usize {
+        stat.lines()
+            .find_map(|l| {
+                let mut f = l.split_whitespace();
+                (f.next() == Some(cell)).then(|| f.next().unwrap().parse().unwrap())
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(count("ODDRX1F"), 6, "{stat}");
+    assert_eq!(count("IDDRX1F"), 5, "{stat}");
 }

@@ -36,7 +36,11 @@ fn random_traffic_across_two_clocks_keeps_order() {
         let mut cycle = 0u64;
         while next < N {
             // Bursts: write hard for a while (fills the FIFO), then trickle.
-            let p = if (cycle / 300) % 2 == 0 { 0.95 } else { 0.3 };
+            let p = if (cycle / 300).is_multiple_of(2) {
+                0.95
+            } else {
+                0.3
+            };
             let w = rng.gen_bool(p);
             x.write.next = w;
             x.data_in.next = next.into();

@@ -1,7 +1,8 @@
 //! seqfab's board tops: one thin top per board around the board-independent card core
 //! (STYLE.md rule 2, Corundum's `fpga.v` / `fpga_core.v` split). A top owns the board's
-//! clock and the hard-IP boundaries (PCIe endpoint, MAC/PCS; on the ECP5, which has no
-//! open IP for them, the [`standin_boundary`]) and nothing else; the core knows no board.
+//! clocks and what connects the core's host and fabric ports to the board (PCIe and MAC
+//! hard IP through bridges on the Alveo; on the ECP5 Versa, the UART host bridge and two
+//! RGMII fabric ports) and nothing else; the core knows no board.
 //! `constraints/<board>/` holds each board's pins and build files, and
 //! `constraints/build BOARD` runs the flow on the Verilog this crate generates;
 //! [`pin_check`] checks that the two agree.
@@ -9,22 +10,16 @@
 pub mod alveo;
 pub mod ecp5;
 pub mod pin_check;
-pub mod standin_boundary;
-pub mod xor_fold;
 
 use rust_hdl::prelude::*;
 
-/// The card core every board top wraps.
+/// The card core of the boards with 512-bit fabric ports (the Alveo U250's 100G MACs);
+/// the Versa's 32-bit core is `ecp5::versa::VersaCore`.
 pub type Core = seqfab_gateware::card::CardCore;
 
-/// The core instance the board tops embed.
+/// The core instance the 512-bit board tops embed.
 pub fn new_core() -> Core {
     Core::default()
-}
-
-/// Rust path of [`Core`], written into each board report.
-pub fn core_name() -> &'static str {
-    std::any::type_name::<Core>()
 }
 
 /// A board: its folder under `constraints/`, its pin file there, and its top's Verilog.
@@ -35,6 +30,8 @@ pub struct Board {
     pub pin_file: &'static str,
     /// Files the flow needs besides `top.v`: (file name, Verilog).
     pub verilog: fn() -> Vec<(&'static str, String)>,
+    /// Rust path of the card core type in the top, written into the board report.
+    pub core: fn() -> &'static str,
     /// What the top contains, one line per block (the build report's `placed`): written
     /// here beside the top, not in the build script, so the two cannot drift apart.
     pub placed: &'static [&'static str],
@@ -57,27 +54,26 @@ pub const BOARDS: &[Board] = &[
     Board {
         name: "ecp5-5g-versa",
         pin_file: "versa5g.lpf",
-        verilog: || {
-            vec![
-                ("top.v", top_verilog(ecp5::versa::Versa5gTop::default)),
-                // The stand-in boundary alone, synthesised separately so the report can
-                // give the core's share of the utilisation.
-                (
-                    "standin_boundary.v",
-                    top_verilog(standin_boundary::StandInBoundary::default),
-                ),
-            ]
-        },
+        verilog: || vec![("top.v", top_verilog(ecp5::versa::Versa5gTop::default))],
+        core: std::any::type_name::<ecp5::versa::VersaCore>,
         placed: &[
-            "card core (see `core`)",
-            "EHXPLLL: 100 MHz oscillator -> card clock (CLKOP) and RGMII TX clock (CLKOS)",
-            "stand-in boundary: 512-bit serial stimulus register feeding the host and fabric \
-             inputs, XOR folds of every core output onto LEDs and UART TX",
+            "card core with 32-bit fabric ports (see `core`), on the card clock",
+            "EHXPLLL: 100 MHz oscillator -> card clock (CLKOP, 75 MHz) and RGMII transmit \
+             clock (CLKOS, 125 MHz), one VCO (boards/src/ecp5/pll.rs)",
+            "UART host bridge between the FT2232H channel B pins and the core's host port \
+             (seqfab_gateware::bridge::UartHostBridge; divider from uart_rate)",
+            "plane X: RGMII fabric port on PHY1 (RGMII MAC, PHY reset, clock-domain \
+             crossings card clock <-> 125 MHz TX clock and RXC; \
+             seqfab_gateware::mac::RgmiiFabricPort)",
+            "plane Y: RGMII fabric port on PHY2 (the same)",
+            "LEDs: link X, link Y, heartbeat",
         ],
         not_placed: &[
-            "PCIe endpoint (DCU0, x1): no open PCIe IP for the ECP5; the host port is driven \
-             by the stand-in boundary",
-            "fabric MACs for planes X and Y: driven by the stand-in boundary",
+            "PCIe x1 endpoint (DCU0): no open PCIe IP for the ECP5; the host port is the \
+             UART instead (docs/host-bridge.md)",
+            "PHY management (MDC/MDIO): not implemented; the PHYs run on their power-on \
+             defaults (docs/rgmii.md)",
+            "DDR3, SPI flash, SERDES/SMA, DIP switches, 14-segment display: not used",
         ],
     },
     Board {
@@ -89,6 +85,7 @@ pub const BOARDS: &[Board] = &[
                 ("ip_stubs.v", alveo::ip::stubs()),
             ]
         },
+        core: std::any::type_name::<Core>,
         placed: &[
             "card core (see `core`)",
             "host bridge: the core's host port on the XDMA's AXI bridge interfaces \

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
                 }
                 println!("wrote {}", path.display());
             }
-            println!("core {}", seqfab_boards::core_name());
+            println!("core {}", (board.core)());
             for p in board.placed {
                 println!("placed {p}");
             }

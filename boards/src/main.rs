@@ -32,7 +32,13 @@ fn main() -> ExitCode {
                 }
                 println!("wrote {}", path.display());
             }
-            println!("core {}", seqfab_boards::core_name());
+            println!("core {}", (board.core)());
+            for p in board.placed {
+                println!("placed {p}");
+            }
+            for p in board.not_placed {
+                println!("not_placed {p}");
+            }
             ExitCode::SUCCESS
         }
         _ => {

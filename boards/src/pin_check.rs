@@ -2,7 +2,7 @@
 //! (STYLE.md rule 8: every top-level port has a pin).
 
 use seqfab_gateware::verilog_ports::parse_module_ports;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every bit of every port of module `top`, as constraint files name them: `name` for a
 /// one-bit port, `name[i]` for each bit of a vector (rust-hdl declares `[w-1:0]`). The
@@ -34,6 +34,29 @@ pub fn lpf_pinned(lpf: &str) -> BTreeSet<String> {
             && words[3].eq_ignore_ascii_case("SITE")
         {
             out.insert(words[2].trim_matches('"').to_string());
+        }
+    }
+    out
+}
+
+/// Clock figures of a Lattice preference file, in kHz: `FREQUENCY PORT "p" 125 MHZ;` and
+/// `FREQUENCY NET "n" 62.5 MHZ;` (constraints/build reads the same lines to judge each
+/// clock after place and route).
+pub fn lpf_frequencies_khz(lpf: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for stmt in strip_comments(lpf, &["#", "//"]).split(';') {
+        let words: Vec<&str> = stmt.split_whitespace().collect();
+        if words.len() == 5
+            && words[0].eq_ignore_ascii_case("FREQUENCY")
+            && (words[1].eq_ignore_ascii_case("PORT") || words[1].eq_ignore_ascii_case("NET"))
+            && words[4].eq_ignore_ascii_case("MHZ")
+        {
+            if let Ok(mhz) = words[3].parse::<f64>() {
+                out.insert(
+                    words[2].trim_matches('"').to_string(),
+                    (mhz * 1000.0).round() as u64,
+                );
+            }
         }
     }
     out
@@ -127,6 +150,14 @@ mod tests {
         assert_eq!(
             unpinned(&ports, &lpf_pinned(lpf)),
             ["led[1]", "d_p", "d_n"].map(String::from).to_vec()
+        );
+        let freq = lpf_frequencies_khz(
+            "FREQUENCY PORT \"clk\" 100 MHZ;\n# FREQUENCY NET \"x\" 1 MHZ;\n\
+             frequency net \"core\" 62.5 MHz; IOBUF PORT \"clk\" IO_TYPE=LVDS;",
+        );
+        assert_eq!(
+            freq.into_iter().collect::<Vec<_>>(),
+            [("clk".to_string(), 100_000), ("core".to_string(), 62_500)]
         );
         let xdc = "set_property -dict {LOC AF2} [get_ports {led[1]}]\n\
                    set_property PACKAGE_PIN BC21 [get_ports d_p] ;# comment\n\

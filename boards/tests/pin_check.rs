@@ -1,7 +1,10 @@
 //! Tier: board constraints (fast, no synthesis). STYLE.md rule 8: every top-level port of
 //! each board top's generated Verilog has a pin in that board's constraint file.
 
-use seqfab_boards::pin_check::{lpf_pinned, top_port_bits, unpinned, xdc_pinned};
+use seqfab_boards::ecp5::versa::{CARD_CLOCK_KHZ, OSC_KHZ, RGMII_CLOCK_KHZ};
+use seqfab_boards::pin_check::{
+    lpf_frequencies_khz, lpf_pinned, top_port_bits, unpinned, xdc_pinned,
+};
 use seqfab_boards::BOARDS;
 use std::path::{Path, PathBuf};
 
@@ -61,4 +64,26 @@ fn build_script_and_board_folders_match_the_board_list() {
             );
         }
     }
+}
+
+/// The Versa's LPF states the clocks the top makes (constraints/build judges each clock
+/// against its LPF line, so a stale figure there would pass or fail the wrong target).
+#[test]
+fn versa_lpf_clocks_match_the_top() {
+    let path = constraints_dir().join("ecp5-5g-versa/versa5g.lpf");
+    let lpf = std::fs::read_to_string(&path).unwrap();
+    let want = [
+        ("clk100", OSC_KHZ),
+        ("clk_core", CARD_CLOCK_KHZ),
+        ("clk_tx", RGMII_CLOCK_KHZ),
+        ("eth_x_rxc", RGMII_CLOCK_KHZ),
+        ("eth_y_rxc", RGMII_CLOCK_KHZ),
+    ];
+    let got = lpf_frequencies_khz(&lpf);
+    assert_eq!(
+        got,
+        want.iter().map(|(n, f)| (n.to_string(), *f)).collect(),
+        "FREQUENCY lines of {}",
+        path.display()
+    );
 }

@@ -8,9 +8,8 @@
 //!
 //! The user side is a byte stream of [`MacByte`]s (frame bytes from the destination MAC
 //! to the FCS; no preamble or SFD), in the MAC's clock domains: the 125 MHz transmit
-//! clock for TX, the PHY's RXC for RX. Crossing into the card clock is the integration's
-//! job (an asynchronous FIFO per direction), as is the width conversion to the card
-//! core's fabric port.
+//! clock for TX, the PHY's RXC for RX. [`RgmiiFabricPort`] crosses into the card clock
+//! (an asynchronous FIFO per direction) and converts to the core's 32-bit fabric port.
 //!
 //! | block | what |
 //! |---|---|
@@ -23,6 +22,7 @@
 //! | [`RgmiiRx`] | IDDRX1F on RXD, RX_CTL + `GmiiRx`; in-band link status |
 //! | [`PhyReset`] | the PHY's RESET_N held low 10 ms after configuration (a parameter) |
 //! | [`RgmiiMac`] | one port: `RgmiiTx`, `RgmiiRx`, `PhyReset` and the pins |
+//! | [`RgmiiFabricPort`] | `RgmiiMac` + a dual-clock FIFO per direction: the card core's narrow (32-bit) fabric port |
 
 pub mod byte_crc;
 pub mod gmii_rx;
@@ -31,6 +31,7 @@ pub mod iddrx1f;
 pub mod mac_byte;
 pub mod oddrx1f;
 pub mod phy_reset;
+pub mod rgmii_fabric_port;
 pub mod rgmii_mac;
 pub mod rgmii_rx;
 pub mod rgmii_tx;
@@ -42,6 +43,7 @@ pub use iddrx1f::Iddrx1f;
 pub use mac_byte::MacByte;
 pub use oddrx1f::Oddrx1f;
 pub use phy_reset::PhyReset;
+pub use rgmii_fabric_port::RgmiiFabricPort;
 pub use rgmii_mac::RgmiiMac;
 pub use rgmii_rx::RgmiiRx;
 pub use rgmii_tx::RgmiiTx;

@@ -8,10 +8,10 @@
 //! | TX | `clock`, 125 MHz from a PLL | `bytes_in`, `tx_sent`, `tx_underrun`, the TX pins, `phy_rst_n`, `phy_ready`, `phy_restart` |
 //! | RX | `rxc`, 125 MHz from the PHY | `bytes_out`, `rx_events`, `inband_link` |
 //!
-//! Attaching it to the card core (not done here): an asynchronous FIFO per direction
-//! between these domains and the card clock, a width converter between the byte stream
-//! and the core's fabric port, and for TX a FIFO that starts a frame only when all of it
-//! is inside (the transmitter cannot wait mid-frame, see [`super::GmiiTx`]).
+//! Attaching it to the card core is [`super::RgmiiFabricPort`]: an asynchronous FIFO per
+//! direction between these domains and the card clock, the width conversion to the
+//! core's 32-bit fabric port, and for TX a frame start only when all of the frame is in
+//! the FIFO (the transmitter cannot wait mid-frame, see [`super::GmiiTx`]).
 
 use super::gmii_rx::RxMacEvents;
 use super::mac_byte::MacByte;

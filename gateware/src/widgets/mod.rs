@@ -5,6 +5,7 @@
 //! own logic.
 
 pub mod arbiter3;
+pub mod async_fifo;
 pub mod crc32_byte;
 pub mod fifo;
 pub mod frame_arbiter3;
@@ -17,6 +18,7 @@ pub mod stream_arbiter2;
 pub mod zero_extend;
 
 pub use arbiter3::Arbiter3;
+pub use async_fifo::AsyncFifo;
 pub use crc32_byte::Crc32Byte;
 pub use fifo::Fifo;
 pub use frame_arbiter3::FrameArbiter3;

@@ -41,7 +41,7 @@ pub struct Board {
 
 /// A board top's Verilog. Generated on a large stack: the card core inside a board top is
 /// deeper than a test thread's stack (`seqfab_gateware::big_stack`).
-fn top_verilog<T: Block>(make: fn() -> T) -> String {
+fn top_verilog<T: Block>(make: impl FnOnce() -> T + Send) -> String {
     seqfab_gateware::big_stack::run(move || {
         let mut top = make();
         top.connect_all();

@@ -20,7 +20,7 @@ use super::pll::Ecp5Pll;
 use rust_hdl::prelude::*;
 use seqfab_contract::bridge::{uart_rate, UartRate};
 use seqfab_gateware::bridge::UartHostBridge;
-use seqfab_gateware::mac::RgmiiFabricPort;
+use seqfab_gateware::mac::{PhyReset, RgmiiFabricPort};
 
 /// The card core with 32-bit fabric ports: a gigabit RGMII port carries 1 Gb/s, which a
 /// 32-bit beat keeps up with from 31.25 MHz (DESIGN.md section 7: the fabric width is a
@@ -64,10 +64,15 @@ const LED_LINK_X: u64 = 0xFF & !(1 << 0);
 const LED_LINK_Y: u64 = 0xFF & !(1 << 1);
 const LED_HEARTBEAT: u64 = 0xFF & !(1 << 3);
 
+/// The card on the board, clocks in: everything of [`Versa5gTop`] but the PLL. It is
+/// what the board-level simulation runs (`seqfab-sim`'s `versa_card` model): an `EHXPLLL`
+/// is a hard block with no cycle model, so the simulator drives these two clocks itself.
 #[derive(LogicBlock)]
-pub struct Versa5gTop {
-    /// 100 MHz LVDS oscillator (site P3).
-    pub clk100: Signal<In, Clock>,
+pub struct VersaCard {
+    /// The card clock ([`CARD_CLOCK_KHZ`]).
+    pub clock: Signal<In, Clock>,
+    /// The RGMII transmit clock ([`RGMII_CLOCK_KHZ`]).
+    pub tx_clock: Signal<In, Clock>,
     /// FT2232H channel B TXD: the host's serial line into the bridge.
     pub uart_rx: Signal<In, Bit>,
     /// FT2232H channel B RXD: the bridge's serial line to the host.
@@ -102,11 +107,6 @@ pub struct Versa5gTop {
     pub eth_y_rx_ctl: Signal<In, Bit>,
     /// Plane Y: the PHY's RESET_N.
     pub eth_y_rst_n: Signal<Out, Bit>,
-    pll: VersaPll,
-    /// The card clock, named so that the LPF can constrain it (`FREQUENCY NET`).
-    clk_core: Signal<Local, Clock>,
-    /// The RGMII transmit clock, named for the LPF likewise.
-    clk_tx: Signal<Local, Clock>,
     bridge: UartHostBridge,
     core: VersaCore,
     mac_x: RgmiiFabricPort,
@@ -126,10 +126,31 @@ pub struct Versa5gTop {
     led_heartbeat: Constant<Bits<8>>,
 }
 
-impl Default for Versa5gTop {
+impl Default for VersaCard {
+    /// The board's card: the UART divider of the card clock, the PHYs' data-sheet reset
+    /// times.
     fn default() -> Self {
+        Self::new(
+            host_uart_rate().clocks_per_bit,
+            PhyReset::HOLD_10_MS_AT_125_MHZ,
+            PhyReset::SETTLE_100_US_AT_125_MHZ,
+        )
+    }
+}
+
+impl VersaCard {
+    /// A card with the UART at `clocks_per_bit` and the PHYs held in reset `phy_hold` TX
+    /// clocks, ready `phy_settle` after (the board's values in [`Default`]; a simulation
+    /// shortens them: the data sheet's 10 ms is 1.25 million clocks of nothing).
+    ///
+    /// Decision: `link_up` does not wait for the PHYs' RGMII in-band status. It is
+    /// optional in RGMII 2.0 and the 88E1512 must be configured over MDIO to send it,
+    /// which this card does not do; a plane whose cable is out is found by its missing
+    /// heartbeats instead (the liveness tracker), as a plane behind a dead switch is.
+    pub fn new(clocks_per_bit: u32, phy_hold: u64, phy_settle: u64) -> Self {
         Self {
-            clk100: Default::default(),
+            clock: Default::default(),
+            tx_clock: Default::default(),
             uart_rx: Default::default(),
             uart_tx: Default::default(),
             led: Default::default(),
@@ -147,13 +168,10 @@ impl Default for Versa5gTop {
             eth_y_rxd: Default::default(),
             eth_y_rx_ctl: Default::default(),
             eth_y_rst_n: Default::default(),
-            pll: VersaPll::new(),
-            clk_core: Default::default(),
-            clk_tx: Default::default(),
-            bridge: UartHostBridge::new(host_uart_rate().clocks_per_bit),
+            bridge: UartHostBridge::new(clocks_per_bit),
             core: VersaCore::default(),
-            mac_x: Default::default(),
-            mac_y: Default::default(),
+            mac_x: RgmiiFabricPort::new(PhyReset::new(phy_hold, phy_settle), false),
+            mac_y: RgmiiFabricPort::new(PhyReset::new(phy_hold, phy_settle), false),
             heartbeat: Default::default(),
             heartbeat_step: Constant::new(1u64.into()),
             led_x: Default::default(),
@@ -167,20 +185,17 @@ impl Default for Versa5gTop {
     }
 }
 
-impl Logic for Versa5gTop {
+impl Logic for VersaCard {
     #[hdl_gen]
     fn update(&mut self) {
         // Clocks.
-        self.pll.clk_in.next = self.clk100.val();
-        self.clk_core.next = self.pll.clk_op.val();
-        self.clk_tx.next = self.pll.clk_os.val();
-        self.core.clock.next = self.clk_core.val();
-        self.bridge.clock.next = self.clk_core.val();
-        self.heartbeat.clock.next = self.clk_core.val();
-        self.mac_x.clock.next = self.clk_core.val();
-        self.mac_x.tx_clock.next = self.clk_tx.val();
-        self.mac_y.clock.next = self.clk_core.val();
-        self.mac_y.tx_clock.next = self.clk_tx.val();
+        self.core.clock.next = self.clock.val();
+        self.bridge.clock.next = self.clock.val();
+        self.heartbeat.clock.next = self.clock.val();
+        self.mac_x.clock.next = self.clock.val();
+        self.mac_x.tx_clock.next = self.tx_clock.val();
+        self.mac_y.clock.next = self.clock.val();
+        self.mac_y.tx_clock.next = self.tx_clock.val();
         // Host port over the UART, name for name (as gateware's `BridgedCard`).
         self.bridge.rx.next = self.uart_rx.val();
         self.uart_tx.next = self.bridge.tx.val();
@@ -250,6 +265,102 @@ impl Logic for Versa5gTop {
         self.led.next = self.led_x.val() & self.led_y.val() & self.led_hb.val();
     }
 }
+/// The board top: the oscillator into the PLL, and the [`VersaCard`] on the board's pins
+/// (each pin is the card's port of the same name; their meanings are documented there).
+#[derive(LogicBlock)]
+pub struct Versa5gTop {
+    /// 100 MHz LVDS oscillator (site P3).
+    pub clk100: Signal<In, Clock>,
+    pub uart_rx: Signal<In, Bit>,
+    pub uart_tx: Signal<Out, Bit>,
+    pub led: Signal<Out, Bits<8>>,
+    pub eth_x_txc: Signal<Out, Bit>,
+    pub eth_x_txd: Signal<Out, Bits<4>>,
+    pub eth_x_tx_ctl: Signal<Out, Bit>,
+    pub eth_x_rxc: Signal<In, Clock>,
+    pub eth_x_rxd: Signal<In, Bits<4>>,
+    pub eth_x_rx_ctl: Signal<In, Bit>,
+    pub eth_x_rst_n: Signal<Out, Bit>,
+    pub eth_y_txc: Signal<Out, Bit>,
+    pub eth_y_txd: Signal<Out, Bits<4>>,
+    pub eth_y_tx_ctl: Signal<Out, Bit>,
+    pub eth_y_rxc: Signal<In, Clock>,
+    pub eth_y_rxd: Signal<In, Bits<4>>,
+    pub eth_y_rx_ctl: Signal<In, Bit>,
+    pub eth_y_rst_n: Signal<Out, Bit>,
+    pll: VersaPll,
+    /// The card clock, named so that the LPF can constrain it (`FREQUENCY NET`).
+    clk_core: Signal<Local, Clock>,
+    /// The RGMII transmit clock, named for the LPF likewise.
+    clk_tx: Signal<Local, Clock>,
+    card: VersaCard,
+}
+
+impl Default for Versa5gTop {
+    fn default() -> Self {
+        Self {
+            clk100: Default::default(),
+            uart_rx: Default::default(),
+            uart_tx: Default::default(),
+            led: Default::default(),
+            eth_x_txc: Default::default(),
+            eth_x_txd: Default::default(),
+            eth_x_tx_ctl: Default::default(),
+            eth_x_rxc: Default::default(),
+            eth_x_rxd: Default::default(),
+            eth_x_rx_ctl: Default::default(),
+            eth_x_rst_n: Default::default(),
+            eth_y_txc: Default::default(),
+            eth_y_txd: Default::default(),
+            eth_y_tx_ctl: Default::default(),
+            eth_y_rxc: Default::default(),
+            eth_y_rxd: Default::default(),
+            eth_y_rx_ctl: Default::default(),
+            eth_y_rst_n: Default::default(),
+            pll: VersaPll::new(),
+            clk_core: Default::default(),
+            clk_tx: Default::default(),
+            card: VersaCard::default(),
+        }
+    }
+}
+
+impl Logic for Versa5gTop {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.pll.clk_in.next = self.clk100.val();
+        self.clk_core.next = self.pll.clk_op.val();
+        self.clk_tx.next = self.pll.clk_os.val();
+        self.card.clock.next = self.clk_core.val();
+        self.card.tx_clock.next = self.clk_tx.val();
+        self.card.uart_rx.next = self.uart_rx.val();
+        self.uart_tx.next = self.card.uart_tx.val();
+        self.led.next = self.card.led.val();
+        self.eth_x_txc.next = self.card.eth_x_txc.val();
+        self.eth_x_txd.next = self.card.eth_x_txd.val();
+        self.eth_x_tx_ctl.next = self.card.eth_x_tx_ctl.val();
+        self.card.eth_x_rxc.next = self.eth_x_rxc.val();
+        self.card.eth_x_rxd.next = self.eth_x_rxd.val();
+        self.card.eth_x_rx_ctl.next = self.eth_x_rx_ctl.val();
+        self.eth_x_rst_n.next = self.card.eth_x_rst_n.val();
+        self.eth_y_txc.next = self.card.eth_y_txc.val();
+        self.eth_y_txd.next = self.card.eth_y_txd.val();
+        self.eth_y_tx_ctl.next = self.card.eth_y_tx_ctl.val();
+        self.card.eth_y_rxc.next = self.eth_y_rxc.val();
+        self.card.eth_y_rxd.next = self.eth_y_rxd.val();
+        self.card.eth_y_rx_ctl.next = self.eth_y_rx_ctl.val();
+        self.eth_y_rst_n.next = self.card.eth_y_rst_n.val();
+    }
+}
+
+/// The Verilog of the card without its PLL (top module `top`), for simulation: the UART
+/// at `clocks_per_bit`, the PHY reset held `phy_reset_clocks` TX clocks and then given as
+/// long again to settle. Append `seqfab_gateware::mac::ECP5_DDR_SIM_MODELS` for a
+/// simulator.
+pub fn versa_card_verilog(clocks_per_bit: u32, phy_reset_clocks: u64) -> String {
+    crate::top_verilog(move || VersaCard::new(clocks_per_bit, phy_reset_clocks, phy_reset_clocks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,10 +20,12 @@ fn inband_status(link: bool) -> u64 {
 /// 8.002 ns, 250 ppm apart), through a model of the PHYs: each port's RXC is the other's
 /// TX clock 2 ns later (the RGMII-ID delay), RXD/RX_CTL are the other's TXD/TX_CTL during
 /// a frame and the PHY's in-band status nibble between frames. `flip_to_b` is XORed into
-/// B's RXD while A sends (a corrupted wire). Both card sides share `clock`.
+/// B's RXD while A sends (a corrupted wire). `clock` and `clock_b` are the card clocks of A
+/// and B.
 #[derive(LogicBlock)]
 struct Pair {
     pub clock: Signal<In, Clock>,
+    pub clock_b: Signal<In, Clock>,
     pub tx_clock_a: Signal<In, Clock>,
     pub tx_clock_b: Signal<In, Clock>,
     pub rxc_a: Signal<In, Clock>,
@@ -53,6 +55,7 @@ impl Pair {
     fn new() -> Self {
         Self {
             clock: Default::default(),
+            clock_b: Default::default(),
             tx_clock_a: Default::default(),
             tx_clock_b: Default::default(),
             rxc_a: Default::default(),
@@ -82,7 +85,7 @@ impl Logic for Pair {
     #[hdl_gen]
     fn update(&mut self) {
         self.a.clock.next = self.clock.val();
-        self.b.clock.next = self.clock.val();
+        self.b.clock.next = self.clock_b.val();
         self.a.tx_clock.next = self.tx_clock_a.val();
         self.b.tx_clock.next = self.tx_clock_b.val();
         self.a.rxc.next = self.rxc_a.val();
@@ -183,6 +186,10 @@ fn random_frames(rng: &mut impl Rng, n: usize, corrupt_every: Option<usize>) -> 
             }
         })
         .collect()
+}
+
+fn src_done(s: &BeatSource) -> bool {
+    s.frame >= s.frames.len()
 }
 
 /// A card-side source of beats following the port's rules (valid and data held until
@@ -302,8 +309,12 @@ fn run_pair(card_half_ps: u64, frames: usize, seed: u64) {
     uut.connect_all();
     let out = Arc::new(Mutex::new(Run::default()));
     let mut sim = Simulation::new();
+    // The same card clock for both sides.
     sim.add_clock(card_half_ps, |x: &mut Box<Pair>| {
         x.clock.next = !x.clock.val()
+    });
+    sim.add_clock(card_half_ps, |x: &mut Box<Pair>| {
+        x.clock_b.next = !x.clock_b.val()
     });
     sim.add_clock(4000, |x: &mut Box<Pair>| {
         x.tx_clock_a.next = !x.tx_clock_a.val()
@@ -543,4 +554,137 @@ fn synthesizes_for_the_ecp5() {
     };
     assert_eq!(count("ODDRX1F"), 6, "{stat}");
     assert_eq!(count("IDDRX1F"), 5, "{stat}");
+}
+
+/// Below the design range (B's card clock at 16 MHz drains fewer words than A's
+/// back-to-back frames bring; A's card clock is 75 MHz), B's RX FIFO overflows: every frame still reaches the core either whole
+/// and byte-exact, or cut and closed with an inverted last beat, or not at all; frames
+/// stay in order, and each frame not delivered whole pulses `rx_overflow` once.
+#[test]
+fn rx_overflow_cuts_frames_cleanly_at_a_too_slow_card_clock() {
+    const FRAMES: usize = 40;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(73);
+    let sent: Vec<Vec<u8>> = (0..FRAMES)
+        .map(|_| random_card_frame(&mut rng).to_vec())
+        .collect();
+    let mut uut = Pair::new();
+    uut.connect_all();
+    let beats = Arc::new(Mutex::new(Vec::<(u32, u8, bool)>::new()));
+    let overflows = Arc::new(Mutex::new(0usize));
+    let done = Arc::new(Mutex::new(false));
+    let mut sim = Simulation::new();
+    sim.add_clock(6667, |x: &mut Box<Pair>| x.clock.next = !x.clock.val());
+    sim.add_clock(31_250, |x: &mut Box<Pair>| {
+        x.clock_b.next = !x.clock_b.val()
+    });
+    sim.add_clock(4000, |x: &mut Box<Pair>| {
+        x.tx_clock_a.next = !x.tx_clock_a.val()
+    });
+    sim.add_clock(4001, |x: &mut Box<Pair>| {
+        x.tx_clock_b.next = !x.tx_clock_b.val()
+    });
+    sim.add_phased_clock(4000, 2000, |x: &mut Box<Pair>| {
+        x.rxc_b.next = !x.rxc_b.val()
+    });
+    sim.add_phased_clock(4001, 2000, |x: &mut Box<Pair>| {
+        x.rxc_a.next = !x.rxc_a.val()
+    });
+    let (b_tb, d_tb) = (beats.clone(), done.clone());
+    let frames: Vec<Sent> = sent
+        .iter()
+        .map(|b| Sent {
+            bytes: b.clone(),
+            idle_before: 0,
+            corrupt: false,
+        })
+        .collect();
+    sim.add_testbench(move |mut ep: Sim<Pair>| {
+        let mut x = ep.init()?;
+        x.phy_link_a.next = true;
+        x.phy_link_b.next = true;
+        let mut src = BeatSource::new(&frames);
+        while !src_done(&src) {
+            let p = src.present();
+            let (d, n, l) = p.unwrap_or_default();
+            x.tx_valid_a.next = p.is_some();
+            x.tx_data_a.next = (d as u64).into();
+            x.tx_bytes_a.next = (n as u64).into();
+            x.tx_last_a.next = l;
+            let ready = x.a.tx_ready.val();
+            wait_clock_true!(ep, clock, x);
+            wait_clock_false!(ep, clock, x);
+            src.step(p.is_some() && ready);
+        }
+        x.tx_valid_a.next = false;
+        ep.done(x)
+    });
+    // B's card side, on its own clock: until it has been quiet for a while after A's
+    // last frame could have arrived.
+    sim.add_testbench(move |mut ep: Sim<Pair>| {
+        let mut x = ep.init()?;
+        let mut quiet = 0;
+        let mut cycles = 0;
+        while quiet < 200 || cycles < 2000 {
+            wait_clock_true!(ep, clock_b, x);
+            wait_clock_false!(ep, clock_b, x);
+            cycles += 1;
+            if x.b.rx_valid.val() {
+                quiet = 0;
+                b_tb.lock().unwrap().push((
+                    x.b.rx_data.val().to_u64() as u32,
+                    x.b.rx_bytes.val().to_u64() as u8,
+                    x.b.rx_last.val(),
+                ));
+            } else {
+                quiet += 1;
+            }
+        }
+        *d_tb.lock().unwrap() = true;
+        ep.done(x)
+    });
+    let (o_tb, d_tb) = (overflows.clone(), done.clone());
+    sim.add_testbench(move |mut ep: Sim<Pair>| {
+        let mut x = ep.init()?;
+        while !*d_tb.lock().unwrap() {
+            wait_clock_true!(ep, tx_clock_a, x);
+            wait_clock_false!(ep, tx_clock_a, x);
+            *o_tb.lock().unwrap() += x.b.rx_overflow.val() as usize;
+        }
+        ep.done(x)
+    });
+    sim.run(Box::new(uut), 10_000_000_000).unwrap();
+    let got = frames_of(&beats.lock().unwrap());
+    // Match the received frames in order against the sent ones.
+    let (mut j, mut whole, mut cut) = (0usize, 0usize, 0usize);
+    for (i, g) in got.iter().enumerate() {
+        loop {
+            assert!(
+                j < sent.len(),
+                "received frame {i} matches no sent frame: {g:?}"
+            );
+            let s = &sent[j];
+            j += 1;
+            if g == s {
+                whole += 1;
+                break;
+            }
+            let c = (g.len() - 1) / 4 * 4;
+            let inverted: Vec<u8> = s[c..g.len().min(s.len())].iter().map(|b| !b).collect();
+            if g.len() <= s.len() && g[..c] == s[..c] && g[c..] == inverted[..] {
+                cut += 1;
+                break;
+            }
+        }
+    }
+    let overflows = *overflows.lock().unwrap();
+    println!("{FRAMES} sent: {whole} whole, {cut} cut, {overflows} overflows");
+    assert!(
+        cut >= 1 && whole >= 1,
+        "the run cuts some frames and keeps others"
+    );
+    assert_eq!(
+        overflows,
+        FRAMES - whole,
+        "one overflow per frame not delivered whole"
+    );
 }

@@ -26,8 +26,25 @@ fn models() -> Vec<(&'static str, String)> {
             "card_narrow",
             seqfab_gateware::card::card_core_verilog_of::<32, 3>(),
         ),
+        // The Versa board's card (core, UART host bridge, two RGMII MACs) without its
+        // PLL, at the board's UART divider, with a 32-clock PHY reset and the ECP5 DDR
+        // I/O registers' behavioural models.
+        (
+            "versa_card",
+            format!(
+                "{}\n{}",
+                seqfab_boards::ecp5::versa::versa_card_verilog(
+                    seqfab_boards::ecp5::versa::host_uart_rate().clocks_per_bit,
+                    VERSA_PHY_RESET_CLOCKS,
+                ),
+                seqfab_gateware::mac::ECP5_DDR_SIM_MODELS
+            ),
+        ),
     ]
 }
+
+/// The simulated Versa card's PHY reset, in TX clocks (the board's is 10 ms).
+const VERSA_PHY_RESET_CLOCKS: u64 = 32;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -31,6 +31,7 @@ pub mod run;
 pub mod rust_hdl_card;
 pub mod serve;
 pub mod stamps;
+pub mod versa;
 
 pub use error::{Error, Mismatch, PortDiff};
 pub use rhdl::{PortValue, RhdlPorts, RhdlSim};

@@ -60,76 +60,129 @@ pub struct LinkStats {
     pub corrupted: u64,
 }
 
+/// The host's end of one card's serial line, served on a UNIX socket, advanced one card
+/// clock at a time: what [`serve`] runs around a rust-hdl card, and what a board-level
+/// simulation runs around each of its Verilator boards.
+pub struct SerialLink {
+    stream: UnixStream,
+    host_tx: SerialTx,
+    host_rx: SerialRx,
+    faults: Arc<Faults>,
+    stats: LinkStats,
+    /// (absolute byte index, XOR mask) of the corruption due in each direction.
+    to_card_at: Option<(u64, u8)>,
+    to_host_at: Option<(u64, u8)>,
+    closed: bool,
+}
+
+impl SerialLink {
+    /// A link at `clocks_per_bit` over `stream` (made non-blocking).
+    pub fn new(
+        stream: UnixStream,
+        clocks_per_bit: u32,
+        faults: Arc<Faults>,
+    ) -> std::io::Result<Self> {
+        stream.set_nonblocking(true)?;
+        Ok(SerialLink {
+            stream,
+            host_tx: SerialTx::new(clocks_per_bit),
+            host_rx: SerialRx::new(clocks_per_bit),
+            faults,
+            stats: LinkStats::default(),
+            to_card_at: None,
+            to_host_at: None,
+            closed: false,
+        })
+    }
+
+    /// The host has closed its end.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// What the link did so far.
+    pub fn stats(&self) -> &LinkStats {
+        &self.stats
+    }
+
+    /// The level of the card's `rx` pin for this clock (reading the socket when the line
+    /// has room for more).
+    pub fn level(&mut self) -> std::io::Result<bool> {
+        if self.host_tx.queued() < 64 && !self.closed {
+            let mut buf = [0u8; 256];
+            match self.stream.read(&mut buf) {
+                Ok(0) => self.closed = true,
+                Ok(n) => {
+                    let mut f = self.faults.lock();
+                    if let Some((after, mask)) = f.to_card_pending.take() {
+                        self.to_card_at = Some((self.stats.bytes_to_card + after, mask));
+                    }
+                    drop(f);
+                    for &b in &buf[..n] {
+                        let b = match self.to_card_at {
+                            Some((at, mask)) if at == self.stats.bytes_to_card => {
+                                self.stats.corrupted += 1;
+                                self.to_card_at = None;
+                                b ^ mask
+                            }
+                            _ => b,
+                        };
+                        self.host_tx.send(&[b]);
+                        self.stats.bytes_to_card += 1;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => self.closed = true,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.host_tx.next_level())
+    }
+
+    /// The card's `tx` pin in this clock; a byte it completes goes to the host.
+    pub fn sample(&mut self, tx: bool, stop: &AtomicBool) -> std::io::Result<()> {
+        self.stats.cycles += 1;
+        match self.host_rx.sample(tx) {
+            Some(Received::Byte(b)) => {
+                if let Some((after, mask)) = self.faults.lock().to_host_pending.take() {
+                    self.to_host_at = Some((self.stats.bytes_to_host + after, mask));
+                }
+                let b = match self.to_host_at {
+                    Some((at, mask)) if at == self.stats.bytes_to_host => {
+                        self.stats.corrupted += 1;
+                        self.to_host_at = None;
+                        b ^ mask
+                    }
+                    _ => b,
+                };
+                self.stats.bytes_to_host += 1;
+                if !self.closed && !write_all(&mut self.stream, &[b], stop)? {
+                    self.closed = true;
+                }
+            }
+            Some(Received::FramingError(_)) => self.stats.framing_errors += 1,
+            None => {}
+        }
+        Ok(())
+    }
+}
+
 /// Runs `card` behind `stream` until the host closes it or `stop` is set. One card clock
 /// per loop; the socket is polled without blocking.
 pub fn serve(
     mut card: BridgedCardSim,
     clocks_per_bit: u32,
-    mut stream: UnixStream,
+    stream: UnixStream,
     faults: Arc<Faults>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<LinkStats> {
-    stream.set_nonblocking(true)?;
-    let mut host_tx = SerialTx::new(clocks_per_bit);
-    let mut host_rx = SerialRx::new(clocks_per_bit);
-    let mut stats = LinkStats::default();
-    // (absolute byte index, XOR mask) of the corruption due in each direction.
-    let mut to_card_at: Option<(u64, u8)> = None;
-    let mut to_host_at: Option<(u64, u8)> = None;
-    let mut buf = [0u8; 256];
-    while !stop.load(Ordering::Relaxed) {
-        if host_tx.queued() < 64 {
-            match stream.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    let mut f = faults.lock();
-                    if let Some((after, mask)) = f.to_card_pending.take() {
-                        to_card_at = Some((stats.bytes_to_card + after, mask));
-                    }
-                    drop(f);
-                    for &b in &buf[..n] {
-                        let b = match to_card_at {
-                            Some((at, mask)) if at == stats.bytes_to_card => {
-                                stats.corrupted += 1;
-                                to_card_at = None;
-                                b ^ mask
-                            }
-                            _ => b,
-                        };
-                        host_tx.send(&[b]);
-                        stats.bytes_to_card += 1;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
-                Err(e) => return Err(e),
-            }
-        }
-        let tx = card.step(host_tx.next_level());
-        stats.cycles += 1;
-        match host_rx.sample(tx) {
-            Some(Received::Byte(b)) => {
-                if let Some((after, mask)) = faults.lock().to_host_pending.take() {
-                    to_host_at = Some((stats.bytes_to_host + after, mask));
-                }
-                let b = match to_host_at {
-                    Some((at, mask)) if at == stats.bytes_to_host => {
-                        stats.corrupted += 1;
-                        to_host_at = None;
-                        b ^ mask
-                    }
-                    _ => b,
-                };
-                stats.bytes_to_host += 1;
-                if !write_all(&mut stream, &[b], &stop)? {
-                    break;
-                }
-            }
-            Some(Received::FramingError(_)) => stats.framing_errors += 1,
-            None => {}
-        }
+    let mut link = SerialLink::new(stream, clocks_per_bit, faults)?;
+    while !stop.load(Ordering::Relaxed) && !link.closed() {
+        let level = link.level()?;
+        let tx = card.step(level);
+        link.sample(tx, &stop)?;
     }
-    Ok(stats)
+    Ok(link.stats().clone())
 }
 
 /// Writes `bytes` to the non-blocking `stream`; false if the host has gone.

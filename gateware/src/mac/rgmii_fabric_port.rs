@@ -60,8 +60,16 @@
 //! `tx_sent` and `tx_underrun` on the TX clock (for LEDs; counting them in the card clock
 //! would need a pulse synchroniser, not built).
 //!
-//! Latency (RXC clocks / card clocks): a word is written 1 RXC clock after its last
-//! byte left the MAC, visible 2-3 card clocks later, on `rx_*` 1 clock after that.
+//! Latency (RXC clocks / card clocks): a word is registered 1 RXC clock after its last
+//! byte left the MAC and written the clock after (the write stage), visible 2-3 card
+//! clocks later, on `rx_*` 1 clock after that. TX: a word is fetched from the FIFO into
+//! a prefetch register and moves on to the MAC's input register a clock later.
+//!
+//! **Timing** (125 MHz on the TX clock and RXC; docs/rgmii.md, "Timing"): every
+//! decision in those domains starts from registers: the gather's word is registered
+//! before the write stage, the FIFOs' flags are registers, and the scatter's byte,
+//! `last` and `valid` toward the MAC are registers (the word shifts down a byte per byte
+//! taken; "this byte is the frame's last" is computed a clock ahead).
 
 use super::gmii_rx::RxMacEvents;
 use super::phy_reset::PhyReset;

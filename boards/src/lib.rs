@@ -58,7 +58,7 @@ pub const BOARDS: &[Board] = &[
         core: std::any::type_name::<ecp5::versa::VersaCore>,
         placed: &[
             "card core with 32-bit fabric ports (see `core`), on the card clock",
-            "EHXPLLL: 100 MHz oscillator -> card clock (CLKOP, 75 MHz) and RGMII transmit \
+            "EHXPLLL: 100 MHz oscillator -> card clock (CLKOP, 50 MHz) and RGMII transmit \
              clock (CLKOS, 125 MHz), one VCO (boards/src/ecp5/pll.rs)",
             "UART host bridge between the FT2232H channel B pins and the core's host port \
              (seqfab_gateware::bridge::UartHostBridge; divider from uart_rate)",

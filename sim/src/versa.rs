@@ -5,7 +5,7 @@
 //!
 //! # Clocks
 //!
-//! Time runs in thirds of a nanosecond, so the board's 75 MHz card clock (40 units) and
+//! Time runs in thirds of a nanosecond, so the board's card clock (50 MHz: 60 units) and
 //! the 125 MHz RGMII clock (24 units) are whole; both follow the board's constants. Each
 //! board's RGMII TX clock and its two RXCs are the same 125 MHz clock here (a PHY's RXC
 //! is its own, but the MAC's receive domain is still crossed into the card clock, which

@@ -60,8 +60,16 @@
 //! `tx_sent` and `tx_underrun` on the TX clock (for LEDs; counting them in the card clock
 //! would need a pulse synchroniser, not built).
 //!
-//! Latency (RXC clocks / card clocks): a word is written 1 RXC clock after its last
-//! byte left the MAC, visible 2-3 card clocks later, on `rx_*` 1 clock after that.
+//! Latency (RXC clocks / card clocks): a word is registered 1 RXC clock after its last
+//! byte left the MAC and written the clock after (the write stage), visible 2-3 card
+//! clocks later, on `rx_*` 1 clock after that. TX: a word is fetched from the FIFO into
+//! a prefetch register and moves on to the MAC's input register a clock later.
+//!
+//! **Timing** (125 MHz on the TX clock and RXC; docs/rgmii.md, "Timing"): every
+//! decision in those domains starts from registers: the gather's word is registered
+//! before the write stage, the FIFOs' flags are registers, and the scatter's byte,
+//! `last` and `valid` toward the MAC are registers (the word shifts down a byte per byte
+//! taken; "this byte is the frame's last" is computed a clock ahead).
 
 use super::gmii_rx::RxMacEvents;
 use super::phy_reset::PhyReset;
@@ -158,6 +166,14 @@ pub struct RgmiiFabricPort {
     /// A word of the current frame is in the FIFO (so a cut must close it).
     written_any: DFF<Bit>,
     overflow_pulse: DFF<Bit>,
+    /// The gathered word, registered before the FIFO write (timing: the write stage
+    /// starts from registers).
+    w_data: DFF<Bits<32>>,
+    w_bytes: DFF<Bits<3>>,
+    w_last: DFF<Bit>,
+    /// The MAC marked the frame bad (`error` with `last`).
+    w_bad: DFF<Bit>,
+    w_valid: DFF<Bit>,
     gathered: Signal<Local, Lanes>,
     gathered_data: Signal<Local, Bits<32>>,
     rx_byte: Signal<Local, Bits<8>>,
@@ -181,17 +197,33 @@ pub struct RgmiiFabricPort {
     frames_started: DFF<Bits<FRAME_COUNT_BITS>>,
     frames_started_gray: DFF<Bits<FRAME_COUNT_BITS>>,
     frames_started_inc: Signal<Local, Bits<FRAME_COUNT_BITS>>,
+    /// `frames_sync2 != frames_started_gray` a clock late (see `update`).
+    frames_avail: DFF<Bit>,
+    /// The prefetched word (taken from the FIFO while the current one goes out).
+    nxt_data: DFF<Bits<32>>,
+    /// Its bytes after the first (0..=3).
+    nxt_rem: DFF<Bits<2>>,
+    nxt_last: DFF<Bit>,
+    nxt_valid: DFF<Bit>,
+    /// The word going out, shifted down a byte per byte sent: bits 7:0 are the byte
+    /// offered to the MAC.
     cur_data: DFF<Bits<32>>,
-    cur_bytes: DFF<Bits<3>>,
+    /// Bytes of the word after the one offered (0..=3).
+    cur_rem: DFF<Bits<2>>,
     cur_last: DFF<Bit>,
     cur_valid: DFF<Bit>,
-    tx_lane: DFF<Bits<3>>,
-    /// Words of a frame whose last word is not yet loaded have been loaded.
+    /// The byte offered is the frame's last (`cur_last` and `cur_rem == 0`).
+    last_byte: DFF<Bit>,
+    /// Words of a frame whose last word is not yet fetched have been fetched.
     in_frame: DFF<Bit>,
+    tx_fetch: Signal<Local, Bit>,
     tx_take: Signal<Local, Bit>,
-    tx_lane_last: Signal<Local, Bit>,
-    tx_load: Signal<Local, Bit>,
+    tx_word_end: Signal<Local, Bit>,
+    tx_advance: Signal<Local, Bit>,
     tx_head: Signal<Local, PortWord>,
+    /// The FIFO head's bytes after the first: `bytes` 1..=3 -> 0..=2, anything else 3
+    /// (a word never has more than 4 bytes, so a bad count cannot stall the scatter).
+    head_rem: Signal<Local, Bits<2>>,
     // Link (card clock).
     ready_sync1: DFF<Bit>,
     ready_sync2: DFF<Bit>,
@@ -203,6 +235,11 @@ pub struct RgmiiFabricPort {
     c1: Constant<Bits<3>>,
     c2: Constant<Bits<3>>,
     c3: Constant<Bits<3>>,
+    r0: Constant<Bits<2>>,
+    r1: Constant<Bits<2>>,
+    r2: Constant<Bits<2>>,
+    r3: Constant<Bits<2>>,
+    byte_shift: Constant<Bits<32>>,
     zero8: Constant<Bits<8>>,
     count_one: Constant<Bits<FRAME_COUNT_BITS>>,
 }
@@ -251,6 +288,11 @@ impl RgmiiFabricPort {
             dropping: Default::default(),
             written_any: Default::default(),
             overflow_pulse: Default::default(),
+            w_data: Default::default(),
+            w_bytes: Default::default(),
+            w_last: Default::default(),
+            w_bad: Default::default(),
+            w_valid: Default::default(),
             gathered: Default::default(),
             gathered_data: Default::default(),
             rx_byte: Default::default(),
@@ -268,16 +310,23 @@ impl RgmiiFabricPort {
             frames_started: Default::default(),
             frames_started_gray: Default::default(),
             frames_started_inc: Default::default(),
+            frames_avail: Default::default(),
+            nxt_data: Default::default(),
+            nxt_rem: Default::default(),
+            nxt_last: Default::default(),
+            nxt_valid: Default::default(),
             cur_data: Default::default(),
-            cur_bytes: Default::default(),
+            cur_rem: Default::default(),
             cur_last: Default::default(),
             cur_valid: Default::default(),
-            tx_lane: Default::default(),
+            last_byte: Default::default(),
             in_frame: Default::default(),
+            tx_fetch: Default::default(),
             tx_take: Default::default(),
-            tx_lane_last: Default::default(),
-            tx_load: Default::default(),
+            tx_word_end: Default::default(),
+            tx_advance: Default::default(),
             tx_head: Default::default(),
+            head_rem: Default::default(),
             ready_sync1: Default::default(),
             ready_sync2: Default::default(),
             inband_sync1: Default::default(),
@@ -288,6 +337,11 @@ impl RgmiiFabricPort {
             c1: Constant::new(1u64.into()),
             c2: Constant::new(2u64.into()),
             c3: Constant::new(3u64.into()),
+            r0: Constant::new(0u64.into()),
+            r1: Constant::new(1u64.into()),
+            r2: Constant::new(2u64.into()),
+            r3: Constant::new(3u64.into()),
+            byte_shift: Constant::new(8u64.into()),
             zero8: Constant::new(0u64.into()),
             count_one: Constant::new(1u64.into()),
         }
@@ -297,7 +351,20 @@ impl RgmiiFabricPort {
 impl Logic for RgmiiFabricPort {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, rxc, lane, acc, dropping, written_any, overflow_pulse);
+        dff_setup!(
+            self,
+            rxc,
+            lane,
+            acc,
+            dropping,
+            written_any,
+            overflow_pulse,
+            w_data,
+            w_bytes,
+            w_last,
+            w_bad,
+            w_valid
+        );
         dff_setup!(
             self,
             clock,
@@ -318,11 +385,16 @@ impl Logic for RgmiiFabricPort {
             frames_sync2,
             frames_started,
             frames_started_gray,
+            frames_avail,
+            nxt_data,
+            nxt_rem,
+            nxt_last,
+            nxt_valid,
             cur_data,
-            cur_bytes,
+            cur_rem,
             cur_last,
             cur_valid,
-            tx_lane,
+            last_byte,
             in_frame
         );
         // The MAC and its pins.
@@ -365,16 +437,6 @@ impl Logic for RgmiiFabricPort {
         self.gathered_data.next = self.gathered.val().into();
         self.emit.next = self.mac.bytes_out.valid.val()
             & ((self.lane.q.val() == self.c3.val()) | self.mac.bytes_out.data.val().last);
-        self.rx_fifo.write.next = false;
-        self.rx_fifo.data_in.next.bytes = self.lane.q.val() + self.c1.val();
-        self.rx_fifo.data_in.next.last = self.mac.bytes_out.data.val().last;
-        // A bad frame's last beat goes in inverted (module doc).
-        if self.mac.bytes_out.data.val().last & self.mac.bytes_out.data.val().error {
-            self.rx_fifo.data_in.next.data = !self.gathered_data.val();
-        } else {
-            self.rx_fifo.data_in.next.data = self.gathered_data.val();
-        }
-        self.overflow_pulse.d.next = false;
         if self.mac.bytes_out.valid.val() {
             self.acc.d.next = self.gathered.val();
             if self.emit.val() {
@@ -383,23 +445,40 @@ impl Logic for RgmiiFabricPort {
                 self.lane.d.next = self.lane.q.val() + self.c1.val();
             }
         }
-        if self.emit.val() {
+        // The word goes into a register first; the write stage below decides from
+        // registers only (the FIFO's flags are registers too).
+        self.w_valid.d.next = self.emit.val();
+        self.w_data.d.next = self.gathered_data.val();
+        self.w_bytes.d.next = self.lane.q.val() + self.c1.val();
+        self.w_last.d.next = self.mac.bytes_out.data.val().last;
+        self.w_bad.d.next =
+            self.mac.bytes_out.data.val().last & self.mac.bytes_out.data.val().error;
+
+        // ---- RX write stage (RXC), a clock after the gather.
+        // A bad frame's last beat goes in inverted (module doc); so does the beat that
+        // closes a frame cut by an overflow (written only while `almost_full`).
+        self.rx_fifo.data_in.next.bytes = self.w_bytes.q.val();
+        self.rx_fifo.data_in.next.last = self.w_last.q.val() | self.rx_fifo.almost_full.val();
+        if self.w_bad.q.val() | self.rx_fifo.almost_full.val() {
+            self.rx_fifo.data_in.next.data = !self.w_data.q.val();
+        } else {
+            self.rx_fifo.data_in.next.data = self.w_data.q.val();
+        }
+        self.rx_fifo.write.next = false;
+        self.overflow_pulse.d.next = false;
+        if self.w_valid.q.val() {
             if self.dropping.q.val() {
-                self.dropping.d.next = !self.mac.bytes_out.data.val().last;
+                self.dropping.d.next = !self.w_last.q.val();
             } else if !self.rx_fifo.almost_full.val() {
                 self.rx_fifo.write.next = true;
-                self.written_any.d.next = !self.mac.bytes_out.data.val().last;
+                self.written_any.d.next = !self.w_last.q.val();
             } else {
                 // Full but for the reserve: close a frame already started with an
                 // inverted last beat in the reserved entry; drop the rest.
                 self.overflow_pulse.d.next = true;
-                self.dropping.d.next = !self.mac.bytes_out.data.val().last;
+                self.dropping.d.next = !self.w_last.q.val();
                 self.written_any.d.next = false;
-                if self.written_any.q.val() {
-                    self.rx_fifo.write.next = true;
-                    self.rx_fifo.data_in.next.data = !self.gathered_data.val();
-                    self.rx_fifo.data_in.next.last = true;
-                }
+                self.rx_fifo.write.next = self.written_any.q.val();
             }
         }
         self.rx_overflow.next = self.overflow_pulse.q.val();
@@ -433,50 +512,65 @@ impl Logic for RgmiiFabricPort {
         self.frames_sync1.d.next = self.frames_written_gray.q.val();
         self.frames_sync2.d.next = self.frames_sync1.q.val();
         self.frames_started_inc.next = self.frames_started.q.val() + self.count_one.val();
+        // Three stages, each deciding from registers: the FIFO head is fetched into
+        // `nxt_*`, moves to `cur_*` when the word going out ends, and `cur_data` shifts
+        // down a byte per byte the MAC takes, so the MAC's input (`cur_data[7:0]`,
+        // `last_byte`, `cur_valid`) is all registers.
         self.tx_head.next = self.tx_fifo.data_out.val();
-        self.tx_take.next = self.cur_valid.q.val() & self.mac.bytes_in.ready.val();
-        // (Lane 3 ends a word whatever `bytes` says, so a bad count cannot stall it.)
-        self.tx_lane_last.next = ((self.tx_lane.q.val() + self.c1.val()) == self.cur_bytes.q.val())
-            | (self.tx_lane.q.val() == self.c3.val());
-        // Load the next word when none is held or the held one's last byte goes now:
-        // inside a frame whenever the FIFO has it; a new frame only once it is whole.
-        self.tx_load.next = (!self.cur_valid.q.val()
-            | (self.tx_take.val() & self.tx_lane_last.val()))
+        self.head_rem.next = self.r3.val();
+        if self.tx_head.val().bytes == self.c1.val() {
+            self.head_rem.next = self.r0.val();
+        } else if self.tx_head.val().bytes == self.c2.val() {
+            self.head_rem.next = self.r1.val();
+        } else if self.tx_head.val().bytes == self.c3.val() {
+            self.head_rem.next = self.r2.val();
+        }
+        // A clock late, which only delays a start: `frames_started` moves only on a
+        // fetch, and the clock after a fetch cannot fetch (`nxt_valid` is set).
+        self.frames_avail.d.next = self.frames_sync2.q.val() != self.frames_started_gray.q.val();
+        // Fetch when the prefetch register is free: inside a frame whenever the FIFO has
+        // the word, a new frame only once it is whole.
+        self.tx_fetch.next = !self.nxt_valid.q.val()
             & !self.tx_fifo.empty.val()
-            & (self.in_frame.q.val()
-                | (self.frames_sync2.q.val() != self.frames_started_gray.q.val()));
-        self.tx_fifo.read.next = self.tx_load.val();
-        if self.tx_load.val() {
-            self.cur_data.d.next = self.tx_head.val().data;
-            self.cur_bytes.d.next = self.tx_head.val().bytes;
-            self.cur_last.d.next = self.tx_head.val().last;
-            self.cur_valid.d.next = true;
-            self.tx_lane.d.next = self.c0.val();
+            & (self.in_frame.q.val() | self.frames_avail.q.val());
+        self.tx_fifo.read.next = self.tx_fetch.val();
+        self.tx_take.next = self.cur_valid.q.val() & self.mac.bytes_in.ready.val();
+        self.tx_word_end.next = self.cur_rem.q.val() == self.r0.val();
+        self.tx_advance.next = self.nxt_valid.q.val()
+            & (!self.cur_valid.q.val() | (self.tx_take.val() & self.tx_word_end.val()));
+        if self.tx_fetch.val() {
+            self.nxt_data.d.next = self.tx_head.val().data;
+            self.nxt_rem.d.next = self.head_rem.val();
+            self.nxt_last.d.next = self.tx_head.val().last;
+            self.nxt_valid.d.next = true;
             self.in_frame.d.next = !self.tx_head.val().last;
             if !self.in_frame.q.val() {
                 self.frames_started.d.next = self.frames_started_inc.val();
                 self.frames_started_gray.d.next = self.frames_started_inc.val()
                     ^ (self.frames_started_inc.val() >> self.count_one.val());
             }
+        }
+        if self.tx_advance.val() {
+            self.cur_data.d.next = self.nxt_data.q.val();
+            self.cur_rem.d.next = self.nxt_rem.q.val();
+            self.cur_last.d.next = self.nxt_last.q.val();
+            self.last_byte.d.next = self.nxt_last.q.val() & (self.nxt_rem.q.val() == self.r0.val());
+            self.cur_valid.d.next = true;
+            self.nxt_valid.d.next = false;
         } else if self.tx_take.val() {
-            if self.tx_lane_last.val() {
+            if self.tx_word_end.val() {
                 self.cur_valid.d.next = false;
             } else {
-                self.tx_lane.d.next = self.tx_lane.q.val() + self.c1.val();
+                self.cur_data.d.next = self.cur_data.q.val() >> self.byte_shift.val();
+                self.cur_rem.d.next = self.cur_rem.q.val() - self.r1.val();
+                self.last_byte.d.next =
+                    self.cur_last.q.val() & (self.cur_rem.q.val() == self.r1.val());
             }
         }
         self.mac.bytes_in.valid.next = self.cur_valid.q.val();
-        self.mac.bytes_in.data.next.last = self.cur_last.q.val() & self.tx_lane_last.val();
+        self.mac.bytes_in.data.next.data = self.cur_data.q.val().get_bits::<8>(0);
+        self.mac.bytes_in.data.next.last = self.last_byte.q.val();
         self.mac.bytes_in.data.next.error = false;
-        if self.tx_lane.q.val() == self.c0.val() {
-            self.mac.bytes_in.data.next.data = self.cur_data.q.val().get_bits::<8>(0);
-        } else if self.tx_lane.q.val() == self.c1.val() {
-            self.mac.bytes_in.data.next.data = self.cur_data.q.val().get_bits::<8>(8);
-        } else if self.tx_lane.q.val() == self.c2.val() {
-            self.mac.bytes_in.data.next.data = self.cur_data.q.val().get_bits::<8>(16);
-        } else {
-            self.mac.bytes_in.data.next.data = self.cur_data.q.val().get_bits::<8>(24);
-        }
 
         // ---- Link (card clock).
         self.ready_sync1.d.next = self.mac.phy_ready.val();

@@ -23,8 +23,10 @@
 //!
 //! Everything here runs on RXC; the byte stream leaves in that clock domain.
 //! Latency: a byte's second half is sampled at a falling edge of RXC; the pair is
-//! presented at the next rising edge and the byte is on `bytes_out` 2 clocks after that
-//! ([`GmiiRx`]).
+//! presented at the next rising edge, registered in the fabric at the edge after
+//! (`q0_r`, `q1_r`: wires only from the `IDDRX1F`s, so the router can place them by the
+//! I/O and [`GmiiRx`]'s SFD search and CRC start from fabric registers), and the byte is
+//! on `bytes_out` 2 clocks after that ([`GmiiRx`]): 3 clocks after the pair.
 
 use super::gmii_rx::{GmiiRx, RxMacEvents};
 use super::iddrx1f::Iddrx1f;
@@ -64,6 +66,9 @@ pub struct RgmiiRx {
     /// RXD[0] of the last in-band status (see the module doc).
     pub inband_link: Signal<Out, Bit>,
     ddr: Iddrx1f<RxPins>,
+    /// The DDR register's pair, registered in the fabric (module doc).
+    q0_r: DFF<RxPins>,
+    q1_r: DFF<RxPins>,
     /// (`byte` would be a SystemVerilog keyword.)
     nibbles: Signal<Local, Nibbles>,
     link: DFF<Bit>,
@@ -79,17 +84,19 @@ impl Logic for RgmiiRx {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, rxc, ddr, gmii);
-        dff_setup!(self, rxc, link);
+        dff_setup!(self, rxc, link, q0_r, q1_r);
         self.ddr.d.next.rxd = self.rxd.val();
         self.ddr.d.next.ctl = self.rx_ctl.val();
-        self.rise_nibble.next = self.ddr.q0.val().rxd;
+        self.q0_r.d.next = self.ddr.q0.val();
+        self.q1_r.d.next = self.ddr.q1.val();
+        self.rise_nibble.next = self.q0_r.q.val().rxd;
         self.nibbles.next.lo = self.rise_nibble.val();
-        self.nibbles.next.hi = self.ddr.q1.val().rxd;
+        self.nibbles.next.hi = self.q1_r.q.val().rxd;
         self.gmii.gmii_rxd.next = self.nibbles.val().into();
-        self.gmii.gmii_rx_dv.next = self.ddr.q0.val().ctl;
-        self.gmii.gmii_rx_er.next = self.ddr.q0.val().ctl ^ self.ddr.q1.val().ctl;
-        self.unused_status.next = self.ddr.q1.val().rxd;
-        if !self.ddr.q0.val().ctl & !self.ddr.q1.val().ctl {
+        self.gmii.gmii_rx_dv.next = self.q0_r.q.val().ctl;
+        self.gmii.gmii_rx_er.next = self.q0_r.q.val().ctl ^ self.q1_r.q.val().ctl;
+        self.unused_status.next = self.q1_r.q.val().rxd;
+        if !self.q0_r.q.val().ctl & !self.q1_r.q.val().ctl {
             self.link.d.next = self.rise_nibble.val().get_bit(0);
         }
         self.inband_link.next = self.link.q.val();

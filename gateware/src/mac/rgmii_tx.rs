@@ -22,8 +22,12 @@
 //! TX_CTL is TX_EN in the first half and TX_EN xor TX_ER in the second (RGMII 2.0,
 //! section 3.4), so an idle line sends 0/0 and an error byte 1/0.
 //!
-//! Latency: a GMII byte is registered in [`GmiiTx`]; the DDR register takes it at the
-//! next edge and drives it during that clock (the models' latency; see [`Oddrx1f`]).
+//! Latency: a GMII byte is registered in [`GmiiTx`], then once more here as the DDR
+//! register's two halves (`pins0`, `pins1`: nothing but wires between those flip-flops
+//! and the `ODDRX1F`s, so the router can place them by the I/O and the 8 ns of the TX
+//! clock are not shared with [`GmiiTx`]'s logic); the DDR register takes it at the next
+//! edge and drives it during that clock (the models' latency; see [`Oddrx1f`]). So a
+//! byte is on the pins 2 clocks after [`GmiiTx`] registered it.
 
 use super::gmii_tx::GmiiTx;
 use super::mac_byte::MacByte;
@@ -61,6 +65,11 @@ pub struct RgmiiTx {
     /// One-clock pulse per frame spoiled by an underrun ([`GmiiTx::underrun`]).
     pub underrun: Signal<Out, Bit>,
     gmii: GmiiTx,
+    /// The first and second half of the next DDR word, registered (module doc).
+    txd0: DFF<Bits<4>>,
+    txd1: DFF<Bits<4>>,
+    ctl0: DFF<Bit>,
+    ctl1: DFF<Bit>,
     ddr: Oddrx1f<TxPins>,
 }
 
@@ -83,6 +92,10 @@ impl RgmiiTx {
             sent: Default::default(),
             underrun: Default::default(),
             gmii: GmiiTx::new(append_fcs),
+            txd0: Default::default(),
+            txd1: Default::default(),
+            ctl0: Default::default(),
+            ctl1: Default::default(),
             ddr: Default::default(),
         }
     }
@@ -92,12 +105,17 @@ impl Logic for RgmiiTx {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, gmii, ddr);
+        dff_setup!(self, clock, txd0, txd1, ctl0, ctl1);
         StreamSink::<MacByte>::link(&mut self.bytes_in, &mut self.gmii.bytes_in);
-        self.ddr.d0.next.txd = self.gmii.gmii_txd.val().get_bits::<4>(0);
-        self.ddr.d0.next.ctl = self.gmii.gmii_tx_en.val();
+        self.txd0.d.next = self.gmii.gmii_txd.val().get_bits::<4>(0);
+        self.ctl0.d.next = self.gmii.gmii_tx_en.val();
+        self.txd1.d.next = self.gmii.gmii_txd.val().get_bits::<4>(4);
+        self.ctl1.d.next = self.gmii.gmii_tx_en.val() ^ self.gmii.gmii_tx_er.val();
+        self.ddr.d0.next.txd = self.txd0.q.val();
+        self.ddr.d0.next.ctl = self.ctl0.q.val();
         self.ddr.d0.next.clk = true;
-        self.ddr.d1.next.txd = self.gmii.gmii_txd.val().get_bits::<4>(4);
-        self.ddr.d1.next.ctl = self.gmii.gmii_tx_en.val() ^ self.gmii.gmii_tx_er.val();
+        self.ddr.d1.next.txd = self.txd1.q.val();
+        self.ddr.d1.next.ctl = self.ctl1.q.val();
         self.ddr.d1.next.clk = false;
         self.txd.next = self.ddr.q.val().txd;
         self.tx_ctl.next = self.ddr.q.val().ctl;

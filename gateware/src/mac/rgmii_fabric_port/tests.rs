@@ -688,3 +688,14 @@ fn rx_overflow_cuts_frames_cleanly_at_a_too_slow_card_clock() {
         "one overflow per frame not delivered whole"
     );
 }
+
+/// Writes the port's Verilog (no simulation models: for synthesis) to the file named by
+/// `SEQFAB_MACPORT_VERILOG`, for a by-hand `synth_ecp5` and `constraints/logic_depth.py`.
+#[test]
+#[ignore = "writes a file for a by-hand timing estimate"]
+fn write_verilog_for_the_estimate() {
+    let path = std::env::var("SEQFAB_MACPORT_VERILOG").expect("set SEQFAB_MACPORT_VERILOG");
+    let mut uut = RgmiiFabricPort::default();
+    uut.connect_all();
+    std::fs::write(path, generate_verilog(&uut)).unwrap();
+}

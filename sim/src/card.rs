@@ -34,6 +34,16 @@ pub enum FabricWidth {
     Narrow,
 }
 
+impl FabricWidth {
+    /// Clocks a frame may spend on a card's links at this width beyond the fabric model.
+    pub fn link_delay(self) -> u64 {
+        match self {
+            FabricWidth::Wide => 0,
+            FabricWidth::Narrow => seqfab_testbench::narrow::max_delay(NARROW_BEAT_BYTES),
+        }
+    }
+}
+
 /// What a cluster's cards are made of: the simulator, the fabric width, and for Verilator
 /// an optional VCD trace of node 0's card ([`make_card`] makes one).
 #[derive(Clone, Debug)]

@@ -48,6 +48,10 @@ pub struct RunOptions {
     /// Lease timing to program instead of the one derived for the fabric (tests plant
     /// unsafe timings with it, to show the checker catches what the hold prevents).
     pub lease: Option<LeaseTiming>,
+    /// Clocks a frame may spend on the cards' own links beyond the switch model: 0 for
+    /// 512-bit ports, `testbench::narrow::max_delay` for narrow ones ([`run_with`] sets
+    /// it from the cards' width), so the lease hold covers it.
+    pub link_delay: u64,
 }
 
 impl RunOptions {
@@ -59,7 +63,7 @@ impl RunOptions {
         }
         LeaseTiming::new(
             self.heartbeat_period as u32,
-            Plane::max_delay(self.link_latency),
+            Plane::max_delay(self.link_latency) + self.link_delay,
         )
     }
 }
@@ -87,6 +91,7 @@ impl Default for RunOptions {
             max_cycles: 50_000_000,
             capture: false,
             lease: None,
+            link_delay: 0,
         }
     }
 }
@@ -419,6 +424,10 @@ pub fn run_with(
         cards.push(crate::card::make_card(&kind, n)?);
     }
     let mut cards = cards.into_iter();
+    let opts = &RunOptions {
+        link_delay: kind.width.link_delay(),
+        ..opts.clone()
+    };
     Ok(run(
         opts,
         |_| cards.next().expect("one card per node"),

@@ -104,9 +104,10 @@ pub struct FabricPlane<const W: usize, const B: usize> {
     /// Wide ports only: the port's beat as the deframer's (the same widths there).
     rx_beat: ZeroExtend<W, 512>,
     rx_count: ZeroExtend<B, 7>,
-    /// The framer's beat, for a wide port (slices need a signal, not a field of one).
-    tx_beat: Signal<Local, Bits<512>>,
-    tx_count: Signal<Local, Bits<7>>,
+    /// The framer's beat, for a wide port (slices need a signal, not a field of one). A
+    /// narrow plane reads only their low bits; the names tell Verilator's lint so.
+    tx_beat_partly_unused: Signal<Local, Bits<512>>,
+    tx_count_partly_unused: Signal<Local, Bits<7>>,
     /// `W` is 512: the port carries whole frames and the gather and scatter are unused
     /// (a constant, so synthesis and Verilator remove them).
     wide: Constant<Bit>,
@@ -138,8 +139,8 @@ impl<const W: usize, const B: usize> Default for FabricPlane<W, B> {
             scatter: Default::default(),
             rx_beat: ZeroExtend::new(),
             rx_count: ZeroExtend::new(),
-            tx_beat: Default::default(),
-            tx_count: Default::default(),
+            tx_beat_partly_unused: Default::default(),
+            tx_count_partly_unused: Default::default(),
             wide: Constant::new(W == 512),
             unused_fill: Default::default(),
         }
@@ -177,14 +178,14 @@ impl<const W: usize, const B: usize> Logic for FabricPlane<W, B> {
 
         StreamSink::<FrameFields>::link(&mut self.frames_in, &mut self.tx.frames_in);
         self.scatter.frames_in.data.next = self.tx.beats_out.data.val();
-        self.tx_beat.next = self.tx.beats_out.data.val().data;
-        self.tx_count.next = self.tx.beats_out.data.val().bytes;
+        self.tx_beat_partly_unused.next = self.tx.beats_out.data.val().data;
+        self.tx_count_partly_unused.next = self.tx.beats_out.data.val().bytes;
         self.scatter.frames_in.valid.next = self.tx.beats_out.valid.val() & !self.wide.val();
         self.scatter.ready.next = self.mac.tx_ready.val();
         if self.wide.val() {
-            self.mac.tx_data.next = self.tx_beat.val().get_bits::<W>(0);
+            self.mac.tx_data.next = self.tx_beat_partly_unused.val().get_bits::<W>(0);
             self.mac.tx_last.next = self.tx.beats_out.data.val().last;
-            self.mac.tx_bytes.next = self.tx_count.val().get_bits::<B>(0);
+            self.mac.tx_bytes.next = self.tx_count_partly_unused.val().get_bits::<B>(0);
             self.mac.tx_valid.next = self.tx.beats_out.valid.val();
             self.tx.beats_out.ready.next = self.mac.tx_ready.val();
         } else {

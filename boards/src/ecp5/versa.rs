@@ -371,7 +371,7 @@ mod tests {
     use super::*;
     use crate::ecp5::pll::PllParams;
 
-    /// The lead's plan for this board: one VCO at 750 MHz, 75 MHz on CLKOP, 125 on CLKOS.
+    /// One VCO for the card clock on CLKOP and 125 MHz on CLKOS.
     #[test]
     fn the_pll_makes_the_card_and_rgmii_clocks() {
         let p = VersaPll::params();

@@ -20,7 +20,7 @@
 //! waiting for `rx_ready`. Words arrive at most one per 4 RXC clocks (31.25 M/s at
 //! 125 MHz, +100 ppm for the PHY's crystal), so a card clock of 31.25 MHz or more drains
 //! the FIFO faster than it fills and it never holds more than the synchronisers' few
-//! words in flight; the board's 75 MHz has more than 2x margin. Should it fill anyway
+//! words in flight; the board's 50 MHz has 1.6x margin. Should it fill anyway
 //! (a slower card clock), the rest of the frame is dropped and `rx_overflow` pulses:
 //! the gather keeps one entry in reserve (it writes data only while `almost_full` is
 //! low) so that a frame already partly in the FIFO can always be closed with a `last`
@@ -110,7 +110,7 @@ const FRAME_COUNT_BITS: usize = 7;
 /// One fabric plane's Ethernet port for the card core; see the module doc.
 #[derive(LogicBlock)]
 pub struct RgmiiFabricPort {
-    /// The card clock (any frequency >= 40 MHz; the Versa top uses 75 MHz).
+    /// The card clock (any frequency >= 40 MHz; the Versa top uses 50 MHz).
     pub clock: Signal<In, Clock>,
     /// 125 MHz transmit clock (TXC, the PHY reset timer).
     pub tx_clock: Signal<In, Clock>,

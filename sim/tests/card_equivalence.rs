@@ -116,26 +116,44 @@ fn scenario(cards: Vec<Box<dyn CardModel>>, cycles: u64) -> Cluster<Box<dyn Card
     c
 }
 
+/// `a` and `b` in lockstep as node `node`; `b` flips a bit from cycle `faulty_from` on.
+fn lockstep<A: CardModel, B: CardModel + 'static>(
+    node: usize,
+    first: &Rc<RefCell<Option<Divergence>>>,
+    a: A,
+    b: B,
+    faulty_from: Option<u64>,
+) -> Lockstep<A, Box<dyn CardModel>> {
+    let b: Box<dyn CardModel> = match faulty_from {
+        Some(from) => Box::new(Faulty {
+            inner: b,
+            cycle: 0,
+            from,
+        }),
+        None => Box::new(b),
+    };
+    Lockstep {
+        node,
+        a,
+        b,
+        cycle: 0,
+        first: first.clone(),
+    }
+}
+
+/// The 512-bit card's lockstep pair.
 fn pair(
     node: usize,
     first: &Rc<RefCell<Option<Divergence>>>,
     faulty_from: Option<u64>,
 ) -> Box<dyn CardModel> {
-    let b: Box<dyn CardModel> = match faulty_from {
-        Some(from) => Box::new(Faulty {
-            inner: VerilatedCard::new(),
-            cycle: 0,
-            from,
-        }),
-        None => Box::new(VerilatedCard::new()),
-    };
-    Box::new(Lockstep {
+    Box::new(lockstep(
         node,
-        a: RustHdlCard::new(),
-        b,
-        cycle: 0,
-        first: first.clone(),
-    })
+        first,
+        RustHdlCard::new(),
+        VerilatedCard::new(),
+        faulty_from,
+    ))
 }
 
 #[test]
@@ -180,22 +198,14 @@ fn narrow_pair(
     first: &Rc<RefCell<Option<Divergence>>>,
     faulty_from: Option<u64>,
 ) -> Box<dyn CardModel> {
-    let b: Box<dyn CardModel> = match faulty_from {
-        Some(from) => Box::new(Faulty {
-            inner: VerilatedNarrowCard::new(),
-            cycle: 0,
-            from,
-        }),
-        None => Box::new(VerilatedNarrowCard::new()),
-    };
     Box::new(Narrow::new(
-        Lockstep {
+        lockstep(
             node,
-            a: RustHdlNarrowCard::new(),
-            b,
-            cycle: 0,
-            first: first.clone(),
-        },
+            first,
+            RustHdlNarrowCard::new(),
+            VerilatedNarrowCard::new(),
+            faulty_from,
+        ),
         NARROW_BEAT_BYTES,
     ))
 }
